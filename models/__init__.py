@@ -1,0 +1,1 @@
+"""floorcast models: speech model provisioning and the streaming recogniser."""

@@ -1,0 +1,96 @@
+"""Guards against Whisper's known failure modes on live audio.
+
+* text hallucinated on silence or noise ("Thank you.", "Subtitles by the
+  Amara.org community", and their counterparts in the six UN languages);
+* loops: an n-gram repeated over and over at the end of a window;
+* compression-ratio blow-ups (highly repetitive output).
+
+Pure functions over text and decoder scores; the streamer applies them to
+every partial and final before anything reaches a viewer.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Sequence
+
+from models.recognizer.policy import normalize_unit
+
+__all__ = ["KNOWN_SILENCE_PHRASES", "is_known_silence_phrase", "compression_ratio", "truncate_loops", "reject_reason"]
+
+_PHRASES = [
+    # English
+    "thank you", "thank you.", "thanks for watching", "thank you for watching", "thank you very much",
+    "please subscribe", "subtitles by the amara.org community", "you", "bye", "bye.",
+    "transcribed by", "the end",
+    # French
+    "merci", "merci.", "sous-titres réalisés par la communauté d'amara.org", "sous-titrage st' 501",
+    "sous-titrage société radio-canada", "merci d'avoir regardé cette vidéo",
+    # Spanish
+    "gracias", "gracias.", "subtítulos realizados por la comunidad de amara.org", "gracias por ver el video",
+    # Russian
+    "спасибо", "продолжение следует...", "субтитры сделал dimatorzok", "субтитры создавал dimatorzok",
+    "редактор субтитров а.синецкая корректор а.егорова", "спасибо за просмотр",
+    # Arabic
+    "شكرا", "شكرا لكم", "ترجمة نانسي قنقر", "اشتركوا في القناة",
+    # Chinese
+    "谢谢", "谢谢观看", "字幕由amara.org社区提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "字幕志愿者 李宗盛",
+]
+
+
+def _key(text: str) -> str:
+    return "".join(normalize_unit(u) for u in text.split())
+
+
+KNOWN_SILENCE_PHRASES: frozenset[str] = frozenset(_key(p) for p in _PHRASES)
+
+
+def is_known_silence_phrase(text: str) -> bool:
+    key = _key(text)
+    return bool(key) and key in KNOWN_SILENCE_PHRASES
+
+
+def compression_ratio(text: str) -> float:
+    data = text.encode("utf-8")
+    if not data:
+        return 0.0
+    return len(data) / len(zlib.compress(data))
+
+
+def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -> list[str]:
+    """Cut a hypothesis where an n-gram starts repeating ``min_repeats`` times in a row.
+
+    One copy of the repeated n-gram is kept; everything from its second copy on
+    is dropped. Single units are allowed up to 3 repeats (e.g. "no, no, no").
+    """
+    keys = [normalize_unit(u) for u in units]
+    n_units = len(keys)
+    for start in range(n_units):
+        for n in range(1, max_n + 1):
+            needed = (min_repeats + 1) if n == 1 else min_repeats
+            if start + n * needed > n_units:
+                break
+            gram = keys[start:start + n]
+            if not any(gram):
+                continue
+            if all(keys[start + k * n:start + (k + 1) * n] == gram for k in range(1, needed)):
+                return list(units[:start + n])
+    return list(units)
+
+
+def reject_reason(text: str, *, no_speech_prob: float, avg_logprob: float, speech_ratio: float) -> str | None:
+    """Why a whole hypothesis should be dropped, or None to keep it.
+
+    ``speech_ratio`` is the share of the utterance's VAD windows judged speech.
+    """
+    if not text.strip():
+        return "empty"
+    if is_known_silence_phrase(text) and (speech_ratio < 0.6 or no_speech_prob > 0.3 or avg_logprob < -0.7):
+        return "silence-phrase"
+    if no_speech_prob > 0.6 and avg_logprob < -1.0:
+        return "no-speech"
+    if compression_ratio(text) > 2.4:
+        return "compression-ratio"
+    if avg_logprob < -1.5:
+        return "low-confidence"
+    return None

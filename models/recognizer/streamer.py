@@ -1,0 +1,290 @@
+"""The VAD-driven streaming recogniser of one audio channel.
+
+It owns the channel's audio buffer and applies the pure policy
+(:mod:`models.recognizer.policy`): decode only inside utterances; partial
+decodes of the open utterance at a load-adaptive cadence, each continuing the
+committed (stable) text as a forced prefix; one final decode with word
+timestamps when the speaker pauses or the utterance reaches its maximum
+length. Synchronous and single-threaded: :mod:`models.recognizer.worker` runs
+it off the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.recognizer.decoder import SAMPLE_RATE_HZ, Hypothesis, WhisperDecoder, Word
+from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
+from models.recognizer.guards import reject_reason, truncate_loops
+from models.recognizer.language import choose_language
+from models.recognizer.policy import (
+    Cadence,
+    Segmenter,
+    SegmenterConfig,
+    Stabilizer,
+    UtteranceEnd,
+    UtteranceStart,
+    choose_cut,
+    join_text,
+    join_units,
+    normalize_unit,
+    split_units,
+)
+from models.recognizer.vad import WINDOW_S, StreamingVad
+
+__all__ = ["RecognizerConfig", "StreamingRecognizer"]
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    allowed_languages: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
+    fixed_language: str | None = None  # an interpretation booth knows its language
+    prompt: str = ""  # glossary terms that bias recognition
+    lid_threshold: float = 0.5
+    partials: bool = True
+    partial_interval_s: float = 0.7
+    load_factor: float = 2.5
+    final_beam_size: int = 5
+    partial_beam_size: int = 2
+    agreement: int = 2
+    holdback_units: int = 1
+    context_words: int = 0  # words of the previous final given to the decoder as prompt
+    segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
+
+
+class StreamingRecognizer:
+    def __init__(self, decoder: WhisperDecoder, config: RecognizerConfig | None = None) -> None:
+        self.decoder = decoder
+        self.config = config or RecognizerConfig()
+        self.stats = RecognizerStats()
+        self._vad = StreamingVad()
+        self._segmenter = Segmenter(self.config.segmenter)
+        self._cadence = Cadence(self.config.partial_interval_s, self.config.load_factor)
+        self._stabilizer = Stabilizer(agreement=self.config.agreement, holdback_units=self.config.holdback_units)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer_start_s = 0.0
+        self._now_s = 0.0
+        self._vad_s = 0.0
+        self._segment_count = 0
+        self._segment_no: int | None = None
+        self._utt_language: str | None = None
+        self._utt_language_prob = 1.0
+        self._last_language: str | None = self.config.fixed_language
+        self._speech_windows = 0
+        self._windows = 0
+        self._last_partial_text = ""
+        self._previous_text = ""
+
+    # -- public ------------------------------------------------------------
+    @property
+    def now_s(self) -> float:
+        return self._now_s
+
+    def feed(self, audio: np.ndarray, *, more_pending: bool = False) -> list[CaptionEvent]:
+        """Add 16 kHz mono float32 samples; return the captions they produced.
+
+        ``more_pending`` says more audio is already queued: the partial decode
+        is skipped (the machine is behind), finals never are.
+        """
+        audio = np.asarray(audio, dtype=np.float32)
+        self._buffer = np.concatenate([self._buffer, audio])
+        self._now_s += len(audio) / SAMPLE_RATE_HZ
+        self.stats.audio_s = self._now_s
+        events: list[CaptionEvent] = []
+        for prob in self._vad.feed(audio):
+            start, self._vad_s = self._vad_s, self._vad_s + WINDOW_S
+            if self._segmenter.in_utterance:
+                self._windows += 1
+                self._speech_windows += prob >= self._segmenter.config.offset
+            for boundary in self._segmenter.push(start, self._vad_s, float(prob)):
+                if isinstance(boundary, UtteranceStart):
+                    self._begin_utterance(boundary.start_s)
+                    self._windows, self._speech_windows = 1, 1
+                elif isinstance(boundary, UtteranceEnd):
+                    events.extend(self._final(boundary.end_s))
+        if self._segmenter.too_long(self._now_s):
+            events.extend(self._cut_long_utterance())
+        if self._segmenter.in_utterance and self.config.partials:
+            utt_s = self._now_s - self._segmenter.utterance_start_s
+            if self._cadence.due(self._now_s, utt_s):
+                if more_pending:
+                    self.stats.partials_skipped += 1
+                else:
+                    events.extend(self._partial())
+        if not self._segmenter.in_utterance:
+            self._trim(self._now_s - self._segmenter.config.pre_roll_s - 0.1)
+        return events
+
+    def flush(self) -> list[CaptionEvent]:
+        """End of stream: finalise whatever utterance is open."""
+        end_s = self._segmenter.close()
+        if end_s is None:
+            return []
+        return self._final(min(end_s, self._now_s))
+
+    # -- utterance life cycle ------------------------------------------------
+    def _begin_utterance(self, start_s: float) -> None:
+        self._segment_no = None
+        self._utt_language = self.config.fixed_language
+        self._utt_language_prob = 1.0
+        self._stabilizer.reset(self._utt_language or self._last_language or "en")
+        self._cadence.reset()
+        self._last_partial_text = ""
+
+    def _segment(self) -> int:
+        if self._segment_no is None:
+            self._segment_count += 1
+            self._segment_no = self._segment_count
+        return self._segment_no
+
+    def _audio(self, start_s: float, end_s: float) -> np.ndarray:
+        a = max(0, int(round((start_s - self._buffer_start_s) * SAMPLE_RATE_HZ)))
+        b = max(a, int(round((end_s - self._buffer_start_s) * SAMPLE_RATE_HZ)))
+        return self._buffer[a:b]
+
+    def _trim(self, keep_from_s: float) -> None:
+        drop = int((keep_from_s - self._buffer_start_s) * SAMPLE_RATE_HZ)
+        if drop > 0:
+            self._buffer = self._buffer[drop:]
+            self._buffer_start_s += drop / SAMPLE_RATE_HZ
+
+    def _speech_ratio(self) -> float:
+        return self._speech_windows / self._windows if self._windows else 0.0
+
+    def _language_for(self, encoded) -> str:
+        """Language of the open utterance; re-detected until some text is committed."""
+        if self.config.fixed_language:
+            return self.config.fixed_language
+        if not self.decoder.multilingual:
+            return "en"
+        if self._utt_language is None or not self._stabilizer.committed:
+            probs = self.decoder.language_probs(encoded, self.config.allowed_languages)
+            choice = choose_language(probs, previous=self._last_language, threshold=self.config.lid_threshold)
+            self._utt_language, self._utt_language_prob = choice.language, choice.probability
+            self._stabilizer.language = choice.language
+        return self._utt_language
+
+    def _decode(self, start_s: float, end_s: float, *, final: bool) -> Hypothesis:
+        audio = self._audio(start_s, end_s)
+        encoded = self.decoder.encode(audio)
+        language = self._language_for(encoded)
+        return self.decoder.decode(
+            encoded, language=language, prefix=self._stabilizer.committed, prompt=self._prompt(language),
+            beam_size=self.config.final_beam_size if final else self.config.partial_beam_size, word_timestamps=final,
+        )
+
+    def _prompt(self, language: str) -> str:
+        context = ""
+        if self.config.context_words and self._previous_text and self._last_language == language:
+            context = " ".join(self._previous_text.split()[-self.config.context_words:])
+        return " ".join(p for p in (self.config.prompt, context) if p)
+
+    def _clean_tail(self, hyp: Hypothesis) -> str:
+        units = truncate_loops(split_units(hyp.continuation, hyp.language))
+        return join_units(units, hyp.language)
+
+    def _reject(self, text: str, hyp: Hypothesis) -> str | None:
+        reason = reject_reason(text, no_speech_prob=hyp.no_speech_prob, avg_logprob=hyp.avg_logprob,
+                               speech_ratio=self._speech_ratio())
+        if reason:
+            self.stats.rejected += 1
+            self.stats.rejected_reasons[reason] = self.stats.rejected_reasons.get(reason, 0) + 1
+        return reason
+
+    def _partial(self) -> list[CaptionEvent]:
+        start_s = self._segmenter.utterance_start_s
+        t0 = time.perf_counter()
+        hyp = self._decode(start_s, self._now_s, final=False)
+        cost = time.perf_counter() - t0
+        self.stats.busy_s += cost
+        self.stats.partial_decodes += 1
+        self._cadence.record(self._now_s, cost)
+        tail = self._clean_tail(hyp)
+        if not self._stabilizer.committed and self._reject(tail, hyp):
+            return []
+        text, stable = self._stabilizer.update(tail)
+        if not text or text == self._last_partial_text:
+            return []
+        self._last_partial_text = text
+        return [PartialCaption(self._segment(), hyp.language, text, stable, round(start_s, 3), round(self._now_s, 3))]
+
+    def _final_from_words(self, start_s: float, end_s: float, language: str, words: list[Word]) -> FinalCaption:
+        shifted = tuple(Word(w.text.strip(), round(start_s + w.start_s, 3), round(start_s + w.end_s, 3), w.probability)
+                        for w in words)
+        text = "".join(w.text for w in words).strip()
+        if not text.startswith(self._stabilizer.committed):  # never break the stable promise
+            text = join_text(self._stabilizer.committed, text[len(self._stabilizer.committed):], language)
+        self.stats.finals += 1
+        self._previous_text = text
+        self._last_language = language if self.decoder.multilingual else self._last_language
+        return FinalCaption(self._segment(), language, text, round(start_s, 3), round(end_s, 3), shifted,
+                            round(self._utt_language_prob, 3))
+
+    def _final(self, end_s: float) -> list[CaptionEvent]:
+        start_s = self._segmenter.utterance_start_s
+        t0 = time.perf_counter()
+        hyp = self._decode(start_s, end_s, final=True)
+        self.stats.busy_s += time.perf_counter() - t0
+        tail = self._clean_tail(hyp)
+        full = join_text(self._stabilizer.committed, tail, hyp.language)
+        events: list[CaptionEvent] = []
+        if not self._stabilizer.committed and self._reject(full, hyp):
+            if self._segment_no is not None:  # viewers saw a partial: close it empty
+                events.append(FinalCaption(self._segment_no, hyp.language, "", round(start_s, 3), round(end_s, 3)))
+        else:
+            words = _words_covering(hyp.words, full)
+            events.append(self._final_from_words(start_s, end_s, hyp.language, words))
+        self._trim(end_s - self._segmenter.config.pre_roll_s)
+        self._segment_no = None
+        self._stabilizer.reset()
+        return events
+
+    def _cut_long_utterance(self) -> list[CaptionEvent]:
+        start_s = self._segmenter.utterance_start_s
+        t0 = time.perf_counter()
+        hyp = self._decode(start_s, self._now_s, final=True)
+        self.stats.busy_s += time.perf_counter() - t0
+        tail = self._clean_tail(hyp)
+        words = _words_covering(hyp.words, join_text(self._stabilizer.committed, tail, hyp.language))
+        committed = _count_words_covering(words, self._stabilizer.committed)
+        length = self._now_s - start_s
+        keep = choose_cut(words, committed, lambda a, b: self._energy(start_s + a, start_s + b),
+                          earliest_s=max(0.0, length - 6.0), latest_s=length - 0.5)
+        keep = max(keep, 1) if words else 0
+        cut_rel = (words[keep - 1].end_s + words[keep].start_s) / 2 if 0 < keep < len(words) else (
+            words[keep - 1].end_s if keep else length - 0.5)
+        cut_s = start_s + cut_rel
+        events: list[CaptionEvent] = []
+        if keep:
+            events.append(self._final_from_words(start_s, cut_s, hyp.language, words[:keep]))
+        language = hyp.language
+        self._segment_no = None
+        self._stabilizer.reset(language)
+        self._cadence.reset()
+        self._last_partial_text = ""
+        self._segmenter.continue_from(cut_s)
+        self._trim(cut_s)
+        return events
+
+    def _energy(self, start_s: float, end_s: float) -> float:
+        audio = self._audio(start_s, end_s)
+        return float(np.sqrt(np.mean(audio * audio))) if len(audio) else 0.0
+
+
+def _words_covering(words: list[Word], text: str) -> list[Word]:
+    """The aligned words that make up ``text`` (drops words cut away by loop truncation)."""
+    target = len(normalize_unit(text.replace(" ", "")))
+    out, seen = [], 0
+    for w in words:
+        if seen >= target:
+            break
+        out.append(w)
+        seen += len(normalize_unit(w.text))
+    return out
+
+
+def _count_words_covering(words: list[Word], text: str) -> int:
+    return len(_words_covering(words, text)) if text else 0

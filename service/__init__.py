@@ -1,0 +1,1 @@
+"""floorcast service: FastAPI app, websockets, auth, fan-out and the CLI."""

@@ -1,0 +1,65 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from models.provisioning import ResolvedModel, resolve_model
+from models.recognizer.decoder import WhisperDecoder
+from models.recognizer.streamer import RecognizerConfig
+from service import captions_ws, ingest_ws, routes_sessions
+from service.fanout import Broker
+from service.sessions import SessionRegistry
+from service.settings import Settings, get_settings
+from web_client import STATIC_DIR
+
+__all__ = ["create_app", "load_decoder"]
+
+log = logging.getLogger("floorcast")
+
+
+def load_decoder(settings: Settings) -> tuple[WhisperDecoder, ResolvedModel]:
+    resolved = resolve_model(settings.model, settings.data_dir.resolve(), verify=settings.verify_models)
+    decoder = WhisperDecoder.load(resolved.path, name=resolved.name, cpu_threads=settings.cpu_threads,
+                                  window=settings.decode_window, local_files_only=resolved.source != "hub")
+    return decoder, resolved
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        decoder, resolved = await asyncio.to_thread(load_decoder, settings)
+        log.info("model %s loaded from %s", resolved.name, resolved.path)
+        app.state.decoder = decoder
+        app.state.registry = SessionRegistry(
+            app.state.broker, decoder, resolved.languages,
+            recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
+            max_queued_s=settings.audio_queue_s)
+        yield
+
+    app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan,
+                  description="Live, multilingual captions for conference meetings")
+    app.state.settings = settings
+    app.state.broker = Broker(settings.viewer_queue_events)
+    app.include_router(routes_sessions.router)
+    app.include_router(ingest_ws.router)
+    app.include_router(captions_ws.router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "model": app.state.decoder.name})
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,59 @@
+"""In-process fan-out of caption events to the viewers of a session.
+
+Each viewer has a bounded queue. A slow viewer loses partial updates first
+(the next partial supersedes them anyway); if its queue is still full when a
+final arrives, it is marked ``lagging`` and its websocket is closed with 1013,
+so one slow phone never slows the others or the recogniser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+__all__ = ["Viewer", "Broker"]
+
+
+@dataclass(eq=False)
+class Viewer:
+    session_id: str
+    queue: asyncio.Queue
+    dropped_partials: int = 0
+    lagging: bool = False
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Broker:
+    def __init__(self, queue_events: int = 512) -> None:
+        self._queue_events = queue_events
+        self._viewers: dict[str, set[Viewer]] = defaultdict(set)
+
+    def subscribe(self, session_id: str) -> Viewer:
+        viewer = Viewer(session_id, asyncio.Queue(maxsize=self._queue_events))
+        self._viewers[session_id].add(viewer)
+        return viewer
+
+    def unsubscribe(self, viewer: Viewer) -> None:
+        viewers = self._viewers.get(viewer.session_id)
+        if viewers is not None:
+            viewers.discard(viewer)
+            if not viewers:
+                del self._viewers[viewer.session_id]
+
+    def viewer_count(self, session_id: str) -> int:
+        return len(self._viewers.get(session_id, ()))
+
+    def publish(self, session_id: str, event: dict) -> None:
+        """Called on the event loop; never blocks."""
+        for viewer in list(self._viewers.get(session_id, ())):
+            if viewer.lagging:
+                continue
+            try:
+                viewer.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                if event.get("type") == "partial":
+                    viewer.dropped_partials += 1
+                else:
+                    viewer.lagging = True
+                    viewer.closed.set()

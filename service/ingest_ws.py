@@ -1,0 +1,166 @@
+"""Ingest websocket: ``start`` → binary PCM frames → ``stop``, one client per channel.
+
+An explicit state machine (awaiting start → streaming → done). A disconnect is
+the normal end of the receive loop; whatever audio the client had sent is
+still recognised and finalised in ``finally``. Every protocol error closes this
+websocket with a code and a reason and touches no other session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+
+from service.audio_in import BadAudio, PcmConverter
+from service.auth import websocket_token
+from service.protocol import CloseCode, ReadyEvent, StartMessage, StopMessage, StoppedEvent, ingest_message_adapter
+from service.sessions import ChannelState, LiveSession, SessionError
+
+__all__ = ["router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+MAX_TEXT_BYTES = 4096
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _reason(text: str) -> str:
+    """Close reasons are limited to 123 bytes of UTF-8."""
+    data = text.encode()[:123]
+    return data.decode(errors="ignore")
+
+
+async def close(websocket: WebSocket, code: int, reason: str) -> None:
+    try:
+        await websocket.close(code, _reason(reason))
+    except RuntimeError:  # already closed
+        pass
+
+
+def parse_message(text: str) -> StartMessage | StopMessage:
+    if len(text.encode()) > MAX_TEXT_BYTES:
+        raise ProtocolError(CloseCode.TOO_BIG, f"text message over {MAX_TEXT_BYTES} bytes")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ProtocolError(CloseCode.INVALID_PAYLOAD, "message is not valid JSON") from None
+    try:
+        return ingest_message_adapter.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "message"
+        raise ProtocolError(CloseCode.INVALID_PAYLOAD, f"invalid {where}: {first['msg']}") from None
+
+
+class IngestConnection:
+    def __init__(self, websocket: WebSocket, session: LiveSession, channel_name: str, max_frame_bytes: int) -> None:
+        self.ws = websocket
+        self.session = session
+        self.channel_name = channel_name
+        self.max_frame_bytes = max_frame_bytes
+        self.channel: ChannelState | None = None
+        self.converter: PcmConverter | None = None
+        self.failed: BaseException | None = None
+
+    async def run(self) -> None:
+        try:
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                if self.failed is not None:
+                    raise ProtocolError(CloseCode.INTERNAL_ERROR, "recogniser failed; reconnect to continue")
+                if message.get("bytes") is not None:
+                    await self._audio(message["bytes"])
+                elif message.get("text") is not None:
+                    if await self._control(parse_message(message["text"])):
+                        return
+        except ProtocolError as exc:
+            await close(self.ws, exc.code, exc.reason)
+        finally:
+            await self._finish()
+
+    async def _control(self, message: StartMessage | StopMessage) -> bool:
+        if isinstance(message, StartMessage):
+            if self.channel is not None:
+                raise ProtocolError(CloseCode.INVALID_PAYLOAD, "start sent twice")
+            try:
+                self.channel = self.session.open_channel(self.channel_name, self._on_failure)
+            except LookupError as exc:
+                raise ProtocolError(CloseCode.NOT_FOUND, str(exc)) from None
+            except SessionError as exc:
+                raise ProtocolError(CloseCode.CONFLICT, str(exc)) from None
+            self.converter = PcmConverter(message.sample_rate, message.channels)
+            ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s)
+            await self.ws.send_text(ready.model_dump_json())
+            return False
+        if self.channel is None:
+            raise ProtocolError(CloseCode.INVALID_PAYLOAD, "stop before start")
+        audio_s = await self._finish()
+        await self.ws.send_text(StoppedEvent(audio_s=round(audio_s, 3)).model_dump_json())
+        await close(self.ws, CloseCode.NORMAL, "stopped")
+        return True
+
+    async def _audio(self, data: bytes) -> None:
+        if len(data) > self.max_frame_bytes:
+            raise ProtocolError(CloseCode.TOO_BIG, f"frame of {len(data)} bytes exceeds {self.max_frame_bytes}")
+        if self.channel is None or self.converter is None:
+            raise ProtocolError(CloseCode.UNSUPPORTED_DATA, "audio before start")
+        try:
+            samples = self.converter.convert(data)
+        except BadAudio as exc:
+            raise ProtocolError(CloseCode.INVALID_PAYLOAD, str(exc)) from None
+        if self.channel.worker is not None:
+            await self._offer_to(self.channel.worker, samples)
+
+    def _on_failure(self, exc: BaseException) -> None:
+        self.failed = exc
+        asyncio.ensure_future(close(self.ws, CloseCode.INTERNAL_ERROR, "recogniser failed; reconnect to continue"))
+
+    async def _finish(self) -> float:
+        """Recognise and finalise everything received, then release the channel."""
+        channel, self.channel = self.channel, None
+        if channel is None or channel.worker is None:
+            return channel.end_s - channel.offset_s if channel else 0.0
+        worker = channel.worker
+        if self.converter is not None and self.failed is None:
+            await self._offer_to(worker, self.converter.finish())
+        worker.flush()
+        await asyncio.to_thread(worker.wait_idle)
+        audio_s = worker.recognizer.now_s
+        self.session.close_channel(channel)
+        return audio_s
+
+    async def _offer_to(self, worker, samples) -> None:
+        """Hand audio to the recogniser; while its queue is full, stop reading the socket (back-pressure)."""
+        while len(samples) and not worker.offer(samples):
+            if self.failed is not None:
+                return
+            await asyncio.sleep(0.05)
+
+
+@router.websocket("/v1/sessions/{session_id}/audio")
+async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") -> None:
+    await websocket.accept()
+    if not websocket_token(websocket):
+        await close(websocket, CloseCode.UNAUTHORIZED, "missing or wrong token")
+        return
+    session = websocket.app.state.registry.get(session_id)
+    if session is None:
+        await close(websocket, CloseCode.NOT_FOUND, f"unknown session {session_id!r}")
+        return
+    if channel not in session.channels:
+        await close(websocket, CloseCode.NOT_FOUND, f"session has no channel {channel!r}")
+        return
+    settings = websocket.app.state.settings
+    await IngestConnection(websocket, session, channel, settings.max_frame_bytes).run()

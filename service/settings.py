@@ -1,0 +1,51 @@
+"""Settings read from the environment (prefix ``FLOORCAST_``) with embedded defaults."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings", "UN_LANGUAGES"]
+
+UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change; defaults give a working room on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="FLOORCAST_", env_file=None, extra="ignore")
+
+    environment: str = Field("development", description="development | production")
+    data_dir: Path = Field(Path(".data"), description="Where assembled models and state live")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    model: str = Field("auto", description="auto, a catalog name (base, tiny.en), a CTranslate2 dir, or a faster-whisper name")
+    cpu_threads: int = 2
+    admin_token: str = Field("", description="Bearer token for every route; generated at start when empty")
+    eval_dir: Path = Field(Path("../shared/eval"), description="Evaluation data for tests and benchmarks")
+    max_frame_bytes: int = 1024 * 1024
+    audio_queue_s: float = Field(30.0, description="Seconds of audio a channel may buffer before ingest is slowed")
+    viewer_queue_events: int = 512
+    decode_window: str = Field("tight", description="tight: encoder sees the utterance only; full: padded 30 s window")
+    recognizer_policy: str = Field("vad", description="vad (default) or naive (re-decode growing buffer, LocalAgreement-2)")
+    final_beam_size: int = 5
+    verify_models: bool = True
+
+    @model_validator(mode="after")
+    def _token(self) -> "Settings":
+        if not self.admin_token:
+            if self.environment == "production":
+                raise ValueError("FLOORCAST_ADMIN_TOKEN must be set in production")
+            self.admin_token = secrets.token_urlsafe(24)
+        elif self.environment == "production" and len(self.admin_token) < 16:
+            raise ValueError("FLOORCAST_ADMIN_TOKEN must be at least 16 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
