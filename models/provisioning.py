@@ -185,11 +185,18 @@ def _directory_model(path: Path) -> ResolvedModel:
         raise ModelUnavailable(f"{path} is not a CTranslate2 model directory (no model.bin)")
     multilingual = True
     config = path / "config.json"
-    if config.is_file():
-        try:
+    vocabulary_json, vocabulary_txt = path / "vocabulary.json", path / "vocabulary.txt"
+    try:
+        # As CTranslate2 decides: English-only Whisper vocabularies have 51864 tokens, multilingual
+        # ones 51865 or more. (The converter writes all lang_ids into config.json even for *.en.)
+        if vocabulary_json.is_file():
+            multilingual = len(json.loads(vocabulary_json.read_text(encoding="utf-8"))) >= 51865
+        elif vocabulary_txt.is_file():
+            multilingual = len(vocabulary_txt.read_text(encoding="utf-8").rstrip("\n").split("\n")) >= 51865
+        elif config.is_file():
             multilingual = len(json.loads(config.read_text()).get("lang_ids", [None, None])) > 1
-        except ValueError:
-            pass
+    except ValueError:
+        pass
     languages = UN_WHISPER_LANGUAGES if multilingual else frozenset({"en"})
     return ResolvedModel(path.name, path, "directory", multilingual, languages)
 

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.registry = SessionRegistry(
             app.state.broker, decoder, resolved.languages,
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
-            max_queued_s=settings.audio_queue_s)
+            max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy)
         yield
 
     app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption
+from models.recognizer.naive import NaiveRecognizer
 from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
 from models.recognizer.worker import ChannelWorker
 from service.fanout import Broker
@@ -59,7 +60,8 @@ class ChannelState:
 
 class LiveSession:
     def __init__(self, session_id: str, spec: SessionCreate, allowed: list[str], broker: Broker,
-                 decoder: WhisperDecoder, *, recognizer_config: RecognizerConfig, max_queued_s: float) -> None:
+                 decoder: WhisperDecoder, *, recognizer_config: RecognizerConfig, max_queued_s: float,
+                 policy: str = "vad") -> None:
         self.id = session_id
         self.spec = spec
         self.allowed_languages = allowed
@@ -71,6 +73,7 @@ class LiveSession:
         self._decoder = decoder
         self._config = recognizer_config
         self._max_queued_s = max_queued_s
+        self._policy = policy
         self._seq = 0
         self._clock_start: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -103,7 +106,8 @@ class LiveSession:
         config = RecognizerConfig(
             **{**self._config.__dict__, "allowed_languages": tuple(self.allowed_languages),
                "fixed_language": channel.spec.language, "prompt": glossary})
-        recognizer = StreamingRecognizer(self._decoder, config)
+        recognizer = (NaiveRecognizer(self._decoder, config) if self._policy == "naive"
+                      else StreamingRecognizer(self._decoder, config))
         loop = self._loop
 
         def deliver(events: list[CaptionEvent], channel=channel, base=channel.segment_base) -> None:
@@ -168,7 +172,8 @@ class LiveSession:
 
 class SessionRegistry:
     def __init__(self, broker: Broker, decoder: WhisperDecoder, default_languages: frozenset[str], *,
-                 recognizer_config: RecognizerConfig, max_queued_s: float) -> None:
+                 recognizer_config: RecognizerConfig, max_queued_s: float, policy: str = "vad") -> None:
+        self._policy = policy
         self._sessions: dict[str, LiveSession] = {}
         self._broker = broker
         self._decoder = decoder
@@ -187,7 +192,8 @@ class SessionRegistry:
                                f"it supports {len(supported)} languages" + ("" if len(supported) > 1 else " (en)"))
         session_id = secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
         session = LiveSession(session_id, spec, list(dict.fromkeys(allowed)), self._broker, self._decoder,
-                              recognizer_config=self._config, max_queued_s=self._max_queued_s)
+                              recognizer_config=self._config, max_queued_s=self._max_queued_s,
+                              policy=self._policy)
         self._sessions[session_id] = session
         return session
 

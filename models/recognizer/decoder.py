@@ -108,11 +108,11 @@ class WhisperDecoder:
         return tok
 
     # -- encoder ---------------------------------------------------------
-    def encode(self, audio: np.ndarray) -> Encoded:
+    def encode(self, audio: np.ndarray, *, window: str | None = None) -> Encoded:
         audio = np.asarray(audio, dtype=np.float32)
         features = self._model.feature_extractor(audio, padding=0)
         num_frames = min(int(features.shape[-1]), MAX_FRAMES)
-        if self.window == "full":
+        if (window or self.window) == "full":
             width = MAX_FRAMES
         else:
             step = max(2, int(self.tight_round_s * FRAMES_PER_S))

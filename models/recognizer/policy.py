@@ -173,7 +173,7 @@ class Stabilizer:
     committed_units: int = 0
     _history: list[list[str]] = field(default_factory=list, repr=False)
 
-    def update(self, tail_text: str) -> tuple[str, int]:
+    def update(self, tail_text: str, *, may_commit: bool = True) -> tuple[str, int]:
         """Feed the text a decode produced after the committed prefix.
 
         Returns the partial caption (committed text + the rest of this tail)
@@ -181,7 +181,7 @@ class Stabilizer:
         """
         tail = split_units(tail_text, self.language)
         agreed = 0
-        if len(self._history) >= self.agreement - 1:
+        if may_commit and len(self._history) >= self.agreement - 1:
             others = self._history[-(self.agreement - 1):] if self.agreement > 1 else []
             limit = min([len(tail) - self.holdback_units] + [len(o) for o in others])
             key = [normalize_unit(u) for u in tail]

@@ -51,6 +51,7 @@ class RecognizerConfig:
     partial_beam_size: int = 2
     agreement: int = 2
     holdback_units: int = 1
+    commit_min_logprob: float = -0.8  # a partial this unsure may show text but not commit it
     context_words: int = 0  # words of the previous final given to the decoder as prompt
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
 
@@ -205,7 +206,7 @@ class StreamingRecognizer:
         tail = self._clean_tail(hyp)
         if not self._stabilizer.committed and self._reject(tail, hyp):
             return []
-        text, stable = self._stabilizer.update(tail)
+        text, stable = self._stabilizer.update(tail, may_commit=hyp.avg_logprob >= self.config.commit_min_logprob)
         if not text or text == self._last_partial_text:
             return []
         self._last_partial_text = text
