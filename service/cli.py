@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from models.catalog import CATALOG
 from models.provisioning import ModelUnavailable, package_dir, packaged_available, prepare_packaged, resolve_model
+from service import transcribe as offline
+from service.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, open_source
+from service.captions_format import LiveCaptions
 from service.settings import Settings
+from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
 
 __all__ = ["app"]
 
@@ -33,13 +42,13 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
 
     overrides = {k: v for k, v in {"host": host, "port": port, "model": model}.items() if v is not None}
     settings = Settings(**overrides)
-    token_from_env = bool(Settings.model_fields["admin_token"].default) or "admin_token" in settings.model_fields_set
+    token_from_env = bool(os.environ.get("FLOORCAST_ADMIN_TOKEN"))
     console.print(f"[bold]floorcast[/] on http://{settings.host}:{settings.port}/  model={settings.model}")
     if not token_from_env:
         console.print(f"admin token (set FLOORCAST_ADMIN_TOKEN to choose one): [bold]{settings.admin_token}[/]")
         console.print(f"viewer: http://{settings.host}:{settings.port}/?token={settings.admin_token}")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                ws_max_size=16 * 1024 * 1024)
+                ws_max_size=16 * 1024 * 1024, ws_ping_interval=20.0, ws_ping_timeout=60.0)
 
 
 @models_app.command("list")
@@ -107,6 +116,99 @@ def models_verify(name: Optional[str] = typer.Argument(None)) -> None:
             console.print(f"[red]FAILED[/] {n}: {exc}")
     if failed or not names:
         raise typer.Exit(1)
+
+
+@app.command("stream")
+def stream_command(
+        source: str = typer.Argument(..., help="File, '-' for stdin, a device or an RTMP/SRT/HLS/HTTP URL: "
+                                                "anything ffmpeg reads"),
+        server: Optional[str] = typer.Option(None, help="Server URL "
+                                                        "(default: http://FLOORCAST_HOST:FLOORCAST_PORT)"),
+        token: Optional[str] = typer.Option(None, help="Bearer token (default: FLOORCAST_ADMIN_TOKEN)"),
+        session: Optional[str] = typer.Option(None, help="Stream into this session instead of creating one"),
+        channel: str = typer.Option("floor", help="floor, or an interpretation booth such as booth-fr"),
+        as_json: bool = typer.Option(False, "--json", help="One JSON line per caption event, with received_at"),
+        speed: float = typer.Option(1.0, help="Pace at real time x speed; 0 = as fast as possible (use 0 for "
+                                              "live sources, which pace themselves)"),
+        title: str = typer.Option("floorcast stream", help="Title of the session created")) -> None:
+    """Stream audio into a live session and show its captions as they come."""
+    settings = Settings()
+    token = token or os.environ.get("FLOORCAST_ADMIN_TOKEN")
+    if not token:
+        print("floorcast stream: no token; pass --token or set FLOORCAST_ADMIN_TOKEN", file=sys.stderr)
+        raise typer.Exit(2)
+    if speed < 0:
+        print("floorcast stream: --speed must be 0 (as fast as possible) or positive", file=sys.stderr)
+        raise typer.Exit(2)
+    target = Server(server or default_server_url(settings.host, settings.port), token)
+
+    def print_json(event: Caption, received_at: float) -> None:
+        print(json.dumps({**event.model_dump(), "received_at": round(received_at, 3)}, ensure_ascii=False),
+              flush=True)
+
+    async def run() -> StreamResult:
+        pcm = await open_source(source)  # a source that cannot be decoded fails before a session is made
+        async with contextlib.aclosing(pcm):
+            live = await open_session(target, session, channel=channel, title=title)
+            if as_json:
+                print(live.id, file=sys.stderr, flush=True)
+                return await stream(pcm, server=target, session_id=live.id, on_event=print_json, channel=channel,
+                                    speed=speed)
+            console.print(f"session [bold]{live.id}[/]  viewer: {target.url}/?session={live.id}")
+            with LiveCaptions(console) as view:
+                return await stream(pcm, server=target, session_id=live.id, on_event=view.show, channel=channel,
+                                    speed=speed)
+
+    try:
+        result = asyncio.run(run())
+    except (StreamError, AudioSourceError) as exc:
+        print(f"floorcast stream: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    if not as_json:
+        Console(stderr=True, highlight=False).print(
+            f"[dim]{result.sent_s:.1f} s of audio sent, {result.audio_s:.1f} s recognised, "
+            f"{result.events} caption events[/]")
+
+
+@app.command("transcribe")
+def transcribe_command(
+        file: str = typer.Argument(..., help="Audio or video file, URL or '-' for stdin: anything ffmpeg reads"),
+        fmt: offline.OutputFormat = typer.Option("txt", "--format", "-f", help="Output format"),
+        model: Optional[str] = typer.Option(None, help="auto, base, tiny.en or a CTranslate2 dir "
+                                                       "(default: FLOORCAST_MODEL)"),
+        language: Optional[str] = typer.Option(None, help="Language code such as en or fr (default: detected)"),
+        output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout")) -> None:
+    """Transcribe a file offline, in one pass, to text, JSON, SRT or WebVTT."""
+    settings = Settings()
+    err = Console(stderr=True)
+    try:
+        with err.status("decoding audio"):
+            audio = decode_all(file)
+        with err.status("loading model"):
+            whisper, resolved = offline.load_model(model or settings.model, settings)
+        duration_s = len(audio) / SAMPLE_RATE_HZ
+        columns = (TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+                   TimeElapsedColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True) as progress:
+            task = progress.add_task("transcribe", total=max(duration_s, 0.001))
+            transcript = offline.transcribe(whisper, audio, language=language, word_timestamps=fmt != "txt",
+                                            on_progress=lambda done_s: progress.update(task, completed=done_s))
+    except (AudioSourceError, ModelUnavailable) as exc:
+        print(f"floorcast transcribe: {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    text = offline.render(transcript, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"floorcast transcribe: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            raise typer.Exit(1) from None
+    err.print(f"[dim]{resolved.name}: {transcript.duration:.1f} s, language {transcript.language}, "
+              f"{len(transcript.segments)} segments" + (f" -> {output}" if output else "") + "[/]")
 
 
 def main() -> None:  # pragma: no cover
