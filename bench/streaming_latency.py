@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import json
 import platform
 import sys
@@ -98,12 +99,20 @@ def word_latencies(events: list[tuple[float, dict]]) -> tuple[list[float], list[
         units = [(u, end) for u, end in units if u and " " not in u]
         views = [(a, normalize(e["text"]).split(), normalize(e["text"][:e.get("stable", len(e["text"]))]).split())
                  for a, e in seg if e["type"] == "partial"]
+        final_units = [u for u, _ in units]
+        shown = [(a, _matched(words, final_units)) for a, words, _ in views]
         for i, (unit, end_s) in enumerate(units):
-            seen = [a for a, words, _ in views if len(words) > i and words[i] == unit]
+            seen = [a for a, matched in shown if i in matched]
             held = [a for a, _, st in views if len(st) > i and st[i] == unit]
             first.append(min(seen + [final_at]) - end_s)
             stable.append(min(held + [final_at]) - end_s)
     return first, stable
+
+
+def _matched(partial: list[str], final: list[str]) -> set[int]:
+    """Indices of the final's words that a partial shows (aligned, so one early error does not hide the rest)."""
+    matcher = difflib.SequenceMatcher(a=partial, b=final, autojunk=False)
+    return {block.b + k for block in matcher.get_matching_blocks() for k in range(block.size)}
 
 
 def streaming_hypotheses(run: dict, clips: list[Clip]) -> list[str]:
@@ -138,14 +147,19 @@ def wer(refs: list[str], hyps: list[str]) -> float:
     return float(jiwer.wer([normalize(r) for r in refs], [normalize(h) or "<empty>" for h in hyps]))
 
 
-def run_config(model: str, policy: str, clips: list[Clip]) -> dict:
+def run_config(model: str, policy: str, clips: list[Clip], events_dir: str | None = None) -> dict:
     if model.endswith(".en"):
         clips = [c for c in clips if c.language == "en"]
     offline, offline_rtf = offline_hypotheses(model, clips)
     env = {"FLOORCAST_MODEL": model, "FLOORCAST_RECOGNIZER_POLICY": policy}
+    if policy == "naive":  # it cannot keep up: let its backlog grow instead of pushing back on the sender
+        env["FLOORCAST_AUDIO_QUEUE_S"] = "3600"
     with running_server(env) as (url, token):
         run = asyncio.run(stream_session(url, token, clips))
     first, stable = word_latencies(run["events"])
+    if events_dir:
+        Path(events_dir).mkdir(parents=True, exist_ok=True)
+        (Path(events_dir) / f"events-{model}-{policy}.json").write_text(json.dumps(run, ensure_ascii=False))
     refs = [c.reference for c in clips]
     streamed = streaming_hypotheses(run, clips)
     stats = run["stats"]
@@ -169,6 +183,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", default="base:vad,tiny.en:vad,base:naive,tiny.en:naive")
     parser.add_argument("--clips", default="standard", choices=["standard", "en"])
+    parser.add_argument("--events-dir", default=None, help="also save every received event here")
     parser.add_argument("--out", default=str(RESULTS / "streaming_latency.json"))
     args = parser.parse_args()
     clips = clip_set(args.clips)
@@ -176,7 +191,7 @@ def main() -> None:
     for spec in args.configs.split(","):
         model, policy = spec.split(":")
         print(f"running {model} / {policy} on {len(clips)} clips ...", flush=True)
-        results.append(run_config(model, policy, clips))
+        results.append(run_config(model, policy, clips, args.events_dir))
     table = Table(title="live captioning, real-time streaming through the server (seconds)")
     cols = ["model", "policy", "words", "first p50", "first p95", "stable p50", "stable p95", "WER stream",
             "WER offline", "ratio", "busy s/s", "max final lag"]

@@ -107,10 +107,6 @@ def verify_dir(entry: PackagedModel, directory: Path) -> None:
             )
 
 
-def _stamp(directory: Path) -> Path:
-    return directory / ".floorcast-verified.json"
-
-
 def prepare_packaged(name: str, data_dir: Path, *, verify: bool = True) -> Path:
     """Return a verified directory for a catalog model, assembling it if needed.
 

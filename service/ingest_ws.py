@@ -86,6 +86,7 @@ class IngestConnection:
                     if await self._control(parse_message(message["text"])):
                         return
         except ProtocolError as exc:
+            await self._finish()  # release the channel first, so a client told why may reconnect at once
             await close(self.ws, exc.code, exc.reason)
         finally:
             await self._finish()
@@ -136,7 +137,9 @@ class IngestConnection:
         if self.converter is not None and self.failed is None:
             await self._offer_to(worker, self.converter.finish())
         worker.flush()
-        await asyncio.to_thread(worker.wait_idle)
+        while not await asyncio.to_thread(worker.wait_idle, 1.0):
+            if worker.failed is not None:  # its thread has exited: it would never become idle
+                break
         audio_s = worker.recognizer.now_s
         self.session.close_channel(channel)
         return audio_s

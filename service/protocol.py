@@ -60,7 +60,7 @@ class ChannelSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not CHANNEL_NAME.match(value):
+        if not CHANNEL_NAME.fullmatch(value):  # match() would let "floor\n" through ($ before a final newline)
             raise ValueError("channel names are 1-32 characters: lower-case letters, digits, '-' and '_'")
         return value
 
