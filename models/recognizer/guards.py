@@ -78,10 +78,13 @@ def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -
     return list(units)
 
 
-def reject_reason(text: str, *, no_speech_prob: float, avg_logprob: float, speech_ratio: float) -> str | None:
+def reject_reason(text: str, *, no_speech_prob: float, avg_logprob: float, speech_ratio: float,
+                  final: bool = False) -> str | None:
     """Why a whole hypothesis should be dropped, or None to keep it.
 
     ``speech_ratio`` is the share of the utterance's VAD windows judged speech.
+    Low confidence alone rejects a partial (the next decode has more audio) but
+    not a final: short real utterances ("However,") often score low.
     """
     if not text.strip():
         return "empty"
@@ -91,6 +94,6 @@ def reject_reason(text: str, *, no_speech_prob: float, avg_logprob: float, speec
         return "no-speech"
     if compression_ratio(text) > 2.4:
         return "compression-ratio"
-    if avg_logprob < -1.5:
+    if not final and avg_logprob < -1.5:
         return "low-confidence"
     return None

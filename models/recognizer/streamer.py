@@ -44,6 +44,7 @@ class RecognizerConfig:
     fixed_language: str | None = None  # an interpretation booth knows its language
     prompt: str = ""  # glossary terms that bias recognition
     lid_threshold: float = 0.5
+    lid_stickiness: float = 3.0  # odds boost of the previous utterance's language
     partials: bool = True
     partial_interval_s: float = 0.7
     load_factor: float = 2.5
@@ -52,6 +53,7 @@ class RecognizerConfig:
     agreement: int = 2
     holdback_units: int = 1
     commit_min_logprob: float = -0.8  # a partial this unsure may show text but not commit it
+    first_commit_min_s: float = 0.0  # no commit before the utterance has this much audio
     context_words: int = 0  # words of the previous final given to the decoder as prompt
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
 
@@ -163,7 +165,8 @@ class StreamingRecognizer:
             return "en"
         if self._utt_language is None or not self._stabilizer.committed:
             probs = self.decoder.language_probs(encoded, self.config.allowed_languages)
-            choice = choose_language(probs, previous=self._last_language, threshold=self.config.lid_threshold)
+            choice = choose_language(probs, previous=self._last_language, threshold=self.config.lid_threshold,
+                                     stickiness=self.config.lid_stickiness)
             self._utt_language, self._utt_language_prob = choice.language, choice.probability
             self._stabilizer.language = choice.language
         return self._utt_language
@@ -187,9 +190,9 @@ class StreamingRecognizer:
         units = truncate_loops(split_units(hyp.continuation, hyp.language))
         return join_units(units, hyp.language)
 
-    def _reject(self, text: str, hyp: Hypothesis) -> str | None:
+    def _reject(self, text: str, hyp: Hypothesis, *, final: bool) -> str | None:
         reason = reject_reason(text, no_speech_prob=hyp.no_speech_prob, avg_logprob=hyp.avg_logprob,
-                               speech_ratio=self._speech_ratio())
+                               speech_ratio=self._speech_ratio(), final=final)
         if reason:
             self.stats.rejected += 1
             self.stats.rejected_reasons[reason] = self.stats.rejected_reasons.get(reason, 0) + 1
@@ -204,9 +207,11 @@ class StreamingRecognizer:
         self.stats.partial_decodes += 1
         self._cadence.record(self._now_s, cost)
         tail = self._clean_tail(hyp)
-        if not self._stabilizer.committed and self._reject(tail, hyp):
+        if not self._stabilizer.committed and self._reject(tail, hyp, final=False):
             return []
-        text, stable = self._stabilizer.update(tail, may_commit=hyp.avg_logprob >= self.config.commit_min_logprob)
+        may_commit = (hyp.avg_logprob >= self.config.commit_min_logprob
+                      and (self._stabilizer.committed or self._now_s - start_s >= self.config.first_commit_min_s))
+        text, stable = self._stabilizer.update(tail, may_commit=bool(may_commit))
         if not text or text == self._last_partial_text:
             return []
         self._last_partial_text = text
@@ -232,7 +237,7 @@ class StreamingRecognizer:
         tail = self._clean_tail(hyp)
         full = join_text(self._stabilizer.committed, tail, hyp.language)
         events: list[CaptionEvent] = []
-        if not self._stabilizer.committed and self._reject(full, hyp):
+        if not self._stabilizer.committed and self._reject(full, hyp, final=True):
             if self._segment_no is not None:  # viewers saw a partial: close it empty
                 events.append(FinalCaption(self._segment_no, hyp.language, "", round(start_s, 3), round(end_s, 3)))
         else:
@@ -253,7 +258,7 @@ class StreamingRecognizer:
         committed = _count_words_covering(words, self._stabilizer.committed)
         length = self._now_s - start_s
         keep = choose_cut(words, committed, lambda a, b: self._energy(start_s + a, start_s + b),
-                          earliest_s=max(0.0, length - 6.0), latest_s=length - 0.5)
+                          earliest_s=max(length / 2, length - 6.0), latest_s=length - 0.5)
         keep = max(keep, 1) if words else 0
         cut_rel = (words[keep - 1].end_s + words[keep].start_s) / 2 if 0 < keep < len(words) else (
             words[keep - 1].end_s if keep else length - 0.5)

