@@ -66,9 +66,15 @@ def test_truncate_loops_leaves_a_normal_sentence_alone():
     assert truncate_loops(units) == units
 
 
-def test_truncate_loops_with_two_repeats_is_not_a_loop():
-    units = "and so my fellow and so my fellow Americans".split()
+def test_truncate_loops_short_phrase_twice_is_not_a_loop():
+    units = "we call on we call on all Member States".split()
     assert truncate_loops(units) == units
+
+
+def test_truncate_loops_long_phrase_twice_is_a_loop():
+    # a phrase of four or more words said twice in a row is the decoder looping (seen on JFK)
+    units = "And so my fellow Americans And so my fellow Americans".split()
+    assert truncate_loops(units) == "And so my fellow Americans".split()
 
 
 # -- compression ratio -------------------------------------------------------------------------

@@ -58,20 +58,23 @@ def compression_ratio(text: str) -> float:
 
 
 def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -> list[str]:
-    """Cut a hypothesis where an n-gram starts repeating ``min_repeats`` times in a row.
+    """Cut a hypothesis where an n-gram starts repeating in a row.
 
     One copy of the repeated n-gram is kept; everything from its second copy on
-    is dropped. Single units are allowed up to 3 repeats (e.g. "no, no, no").
+    is dropped. A phrase of four or more units repeated once already counts
+    ("And so my fellow Americans And so my fellow Americans" is the decoder
+    looping, not the speaker); shorter n-grams need ``min_repeats`` copies and
+    single units one more (e.g. "no, no, no" stays).
     """
     keys = [normalize_unit(u) for u in units]
     n_units = len(keys)
     for start in range(n_units):
         for n in range(1, max_n + 1):
-            needed = (min_repeats + 1) if n == 1 else min_repeats
+            needed = min_repeats + 1 if n == 1 else (2 if n >= 4 else min_repeats)
             if start + n * needed > n_units:
-                break
+                continue
             gram = keys[start:start + n]
-            if not any(gram):
+            if not all(gram):
                 continue
             if all(keys[start + k * n:start + (k + 1) * n] == gram for k in range(1, needed)):
                 return list(units[:start + n])

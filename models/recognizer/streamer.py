@@ -18,6 +18,7 @@ import numpy as np
 
 from models.recognizer.decoder import SAMPLE_RATE_HZ, Hypothesis, WhisperDecoder, Word
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
+from models.recognizer.gain import AutoGain
 from models.recognizer.guards import reject_reason, truncate_loops
 from models.recognizer.language import choose_language
 from models.recognizer.policy import (
@@ -55,6 +56,7 @@ class RecognizerConfig:
     commit_min_logprob: float = -0.8  # a partial this unsure may show text but not commit it
     first_commit_min_s: float = 0.0  # no commit before the utterance has this much audio
     context_words: int = 0  # words of the previous final given to the decoder as prompt
+    auto_gain: bool = True
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
 
 
@@ -64,6 +66,7 @@ class StreamingRecognizer:
         self.config = config or RecognizerConfig()
         self.stats = RecognizerStats()
         self._vad = StreamingVad()
+        self._gain = AutoGain() if self.config.auto_gain else None
         self._segmenter = Segmenter(self.config.segmenter)
         self._cadence = Cadence(self.config.partial_interval_s, self.config.load_factor)
         self._stabilizer = Stabilizer(agreement=self.config.agreement, holdback_units=self.config.holdback_units)
@@ -93,6 +96,8 @@ class StreamingRecognizer:
         is skipped (the machine is behind), finals never are.
         """
         audio = np.asarray(audio, dtype=np.float32)
+        if self._gain is not None:
+            audio = self._gain.process(audio)
         self._buffer = np.concatenate([self._buffer, audio])
         self._now_s += len(audio) / SAMPLE_RATE_HZ
         self.stats.audio_s = self._now_s
@@ -187,8 +192,11 @@ class StreamingRecognizer:
         return " ".join(p for p in (self.config.prompt, context) if p)
 
     def _clean_tail(self, hyp: Hypothesis) -> str:
-        units = truncate_loops(split_units(hyp.continuation, hyp.language))
-        return join_units(units, hyp.language)
+        """The continuation with decoder loops cut, looking across the committed prefix too."""
+        head = split_units(self._stabilizer.committed, hyp.language)
+        tail = split_units(hyp.continuation, hyp.language)
+        kept = max(len(truncate_loops(head + tail)), len(head))
+        return join_units(tail[:kept - len(head)], hyp.language)
 
     def _reject(self, text: str, hyp: Hypothesis, *, final: bool) -> str | None:
         reason = reject_reason(text, no_speech_prob=hyp.no_speech_prob, avg_logprob=hyp.avg_logprob,
