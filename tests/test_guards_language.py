@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from models.recognizer.guards import compression_ratio, is_known_silence_phrase, reject_reason, truncate_loops
+from models.recognizer.guards import (
+    compression_ratio,
+    is_known_silence_phrase,
+    reject_reason,
+    truncate_loops,
+    truncate_restart,
+)
 from models.recognizer.language import choose_language
 
 # -- known silence phrases -------------------------------------------------------------------
@@ -158,3 +164,14 @@ def test_unsure_without_usable_previous_takes_the_best_guess():
 def test_no_allowed_language_is_an_error():
     with pytest.raises(ValueError):
         choose_language({}, previous="en")
+
+
+def test_truncate_restart_cuts_a_second_transcription_of_the_opening():
+    # seen streaming SONAR audio_2 with tiny.en: the final decode started the sentence over
+    units = "These couples may choose to make an adoption plan for their baby. These couples may choose".split()
+    assert truncate_restart(units) == units[:12]
+
+
+def test_truncate_restart_keeps_text_without_a_restart():
+    units = "the delegate of France the delegate of Spain and the delegate".split()
+    assert truncate_restart(units) == units

@@ -96,6 +96,18 @@ def test_second_utterance_after_a_pause():
     assert ends[0] <= starts[1] < ends[1]
 
 
+def test_pre_roll_never_reaches_into_the_previous_utterance():
+    # a pause just long enough to end the utterance: pre-roll + post-roll would overlap it
+    cfg = SegmenterConfig(min_silence_s=0.5, pre_roll_s=0.4, post_roll_s=0.3)
+    seg = Segmenter(cfg)
+    events = run(seg, [0.9] * 20 + [0.0] * 16 + [0.9] * 20 + [0.0] * 20)
+    ends = [e.end_s for _, e in events if isinstance(e, UtteranceEnd)]
+    starts = [e.start_s for _, e in events if isinstance(e, UtteranceStart)]
+    assert len(starts) == 2 and len(ends) == 2
+    assert starts[1] == pytest.approx(ends[0])  # clamped: the same audio is never decoded in two segments
+    assert starts[1] > 36 * WINDOW_S - cfg.pre_roll_s  # the unclamped pre-roll would have started earlier
+
+
 def test_max_length_and_continue_from():
     cfg = SegmenterConfig(max_utterance_s=3.0)
     seg = Segmenter(cfg)

@@ -117,3 +117,15 @@ def test_every_module_exports_what_it_declares(module_name):
     assert module.__all__, module_name
     missing = [name for name in module.__all__ if not hasattr(module, name)]
     assert not missing, f"{module_name}.__all__ names missing attributes: {missing}"
+
+
+def test_protocol_doc_embeds_the_current_schemas():
+    """docs/protocol.md is regenerated from service/protocol.py; a stale copy fails here."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, "docs/gen_protocol.py", "--check"], cwd=root,
+                            capture_output=True, text=True, env={"PYTHONPATH": str(root)})
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -16,7 +16,7 @@ __all__ = ["AutoGain"]
 
 
 class AutoGain:
-    def __init__(self, *, target_peak: float = 0.5, max_gain: float = 30.0, release_s: float = 1.5,
+    def __init__(self, *, target_peak: float = 0.5, max_gain: float = 100.0, release_s: float = 0.5,
                  floor: float = 1e-4, sample_rate_hz: int = 16_000) -> None:
         self.target_peak = target_peak
         self.max_gain = max_gain

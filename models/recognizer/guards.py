@@ -16,7 +16,8 @@ from typing import Sequence
 
 from models.recognizer.policy import normalize_unit
 
-__all__ = ["KNOWN_SILENCE_PHRASES", "is_known_silence_phrase", "compression_ratio", "truncate_loops", "reject_reason"]
+__all__ = ["KNOWN_SILENCE_PHRASES", "is_known_silence_phrase", "compression_ratio", "truncate_loops",
+           "truncate_restart", "reject_reason"]
 
 _PHRASES = [
     # English
@@ -78,6 +79,27 @@ def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -
                 continue
             if all(keys[start + k * n:start + (k + 1) * n] == gram for k in range(1, needed)):
                 return list(units[:start + n])
+    return list(units)
+
+
+_SENTENCE_END = (".", "?", "!", "。", "？", "！", "؟")
+
+
+def truncate_restart(units: Sequence[str], min_n: int = 3) -> list[str]:
+    """Cut where the hypothesis starts over, after a sentence end, with its first ``min_n`` units.
+
+    At the end of a short window Whisper sometimes transcribes the utterance a
+    second time ("... plan for their baby. These couples may choose"). Within a
+    sentence, a repeated opening is usually the speaker's ("the delegate of
+    France, the delegate of Spain") and is kept.
+    """
+    keys = [normalize_unit(u) for u in units]
+    opening = keys[:min_n]
+    if len(opening) < min_n or not all(opening):
+        return list(units)
+    for start in range(min_n, len(keys) - min_n + 1):
+        if keys[start:start + min_n] == opening and units[start - 1].rstrip("\"'”»)").endswith(_SENTENCE_END):
+            return list(units[:start])
     return list(units)
 
 

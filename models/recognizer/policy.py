@@ -73,6 +73,7 @@ class Segmenter:
         self._speech_run_start: float | None = None
         self._last_speech_end_s = 0.0
         self._silence_start_s: float | None = None
+        self._last_end_s = 0.0
 
     def push(self, start_s: float, end_s: float, prob: float) -> list[UtteranceStart | UtteranceEnd]:
         cfg = self.config
@@ -83,7 +84,8 @@ class Segmenter:
                     self._speech_run_start = start_s
                 if end_s - self._speech_run_start >= cfg.min_speech_s:
                     self.in_utterance = True
-                    self.utterance_start_s = max(0.0, self._speech_run_start - cfg.pre_roll_s)
+                    # the pre-roll never reaches back into the previous utterance: no word twice
+                    self.utterance_start_s = max(self._last_end_s, self._speech_run_start - cfg.pre_roll_s)
                     self._last_speech_end_s = end_s
                     self._silence_start_s = None
                     events.append(UtteranceStart(self.utterance_start_s))
@@ -96,7 +98,8 @@ class Segmenter:
         elif self._silence_start_s is None:
             self._silence_start_s = start_s
         if self._silence_start_s is not None and end_s - self._silence_start_s >= cfg.min_silence_s:
-            events.append(UtteranceEnd(min(end_s, self._last_speech_end_s + cfg.post_roll_s)))
+            self._last_end_s = min(end_s, self._last_speech_end_s + cfg.post_roll_s)
+            events.append(UtteranceEnd(self._last_end_s))
             self.in_utterance = False
             self._speech_run_start = None
             self._silence_start_s = None
@@ -108,13 +111,15 @@ class Segmenter:
     def continue_from(self, start_s: float) -> None:
         """The utterance was cut at ``start_s`` and goes on from there."""
         self.utterance_start_s = start_s
+        self._last_end_s = start_s
 
     def close(self) -> float | None:
         """End of stream: the open utterance ends at the last speech heard."""
         if not self.in_utterance:
             return None
         self.in_utterance = False
-        return self._last_speech_end_s + self.config.post_roll_s
+        self._last_end_s = self._last_speech_end_s + self.config.post_roll_s
+        return self._last_end_s
 
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)

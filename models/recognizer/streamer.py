@@ -19,7 +19,7 @@ import numpy as np
 from models.recognizer.decoder import SAMPLE_RATE_HZ, Hypothesis, WhisperDecoder, Word
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
 from models.recognizer.gain import AutoGain
-from models.recognizer.guards import reject_reason, truncate_loops
+from models.recognizer.guards import reject_reason, truncate_loops, truncate_restart
 from models.recognizer.language import choose_language
 from models.recognizer.policy import (
     Cadence,
@@ -46,6 +46,7 @@ class RecognizerConfig:
     prompt: str = ""  # glossary terms that bias recognition
     lid_threshold: float = 0.5
     lid_stickiness: float = 3.0  # odds boost of the previous utterance's language
+    lid_min_switch_s: float = 2.0  # shorter audio never switches away from the previous language
     partials: bool = True
     partial_interval_s: float = 0.7
     load_factor: float = 2.5
@@ -169,6 +170,11 @@ class StreamingRecognizer:
         if not self.decoder.multilingual:
             return "en"
         if self._utt_language is None or not self._stabilizer.committed:
+            if self._last_language and encoded.duration_s < self.config.lid_min_switch_s:
+                # a second of audio ("ask not") is too little to tell a language switch from noise
+                self._utt_language, self._utt_language_prob = self._last_language, 1.0
+                self._stabilizer.language = self._last_language
+                return self._last_language
             probs = self.decoder.language_probs(encoded, self.config.allowed_languages)
             choice = choose_language(probs, previous=self._last_language, threshold=self.config.lid_threshold,
                                      stickiness=self.config.lid_stickiness)
@@ -195,7 +201,7 @@ class StreamingRecognizer:
         """The continuation with decoder loops cut, looking across the committed prefix too."""
         head = split_units(self._stabilizer.committed, hyp.language)
         tail = split_units(hyp.continuation, hyp.language)
-        kept = max(len(truncate_loops(head + tail)), len(head))
+        kept = max(len(truncate_restart(truncate_loops(head + tail))), len(head))
         return join_units(tail[:kept - len(head)], hyp.language)
 
     def _reject(self, text: str, hyp: Hypothesis, *, final: bool) -> str | None:
