@@ -12,9 +12,8 @@ import contextlib
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from service.auth import websocket_token
 from service.fanout import Broker, Viewer
-from service.ingest_ws import close
+from service.ws_common import accept_for_session, close
 from service.protocol import CloseCode
 
 __all__ = ["router"]
@@ -41,13 +40,8 @@ async def _receive_loop(websocket: WebSocket) -> None:
 
 @router.websocket("/v1/sessions/{session_id}/captions")
 async def captions(websocket: WebSocket, session_id: str, recent: int = 50) -> None:
-    await websocket.accept()
-    if not websocket_token(websocket):
-        await close(websocket, CloseCode.UNAUTHORIZED, "missing or wrong token")
-        return
-    session = websocket.app.state.registry.get(session_id)
+    session = await accept_for_session(websocket, session_id)
     if session is None:
-        await close(websocket, CloseCode.NOT_FOUND, f"unknown session {session_id!r}")
         return
     broker: Broker = websocket.app.state.broker
     viewer = broker.subscribe(session_id)

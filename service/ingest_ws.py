@@ -16,9 +16,9 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 
 from service.audio_in import BadAudio, PcmConverter
-from service.auth import websocket_token
 from service.protocol import CloseCode, ReadyEvent, StartMessage, StopMessage, StoppedEvent, ingest_message_adapter
 from service.sessions import ChannelState, LiveSession, SessionError
+from service.ws_common import accept_for_session, close
 
 __all__ = ["router"]
 
@@ -32,19 +32,6 @@ class ProtocolError(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
-
-
-def _reason(text: str) -> str:
-    """Close reasons are limited to 123 bytes of UTF-8."""
-    data = text.encode()[:123]
-    return data.decode(errors="ignore")
-
-
-async def close(websocket: WebSocket, code: int, reason: str) -> None:
-    try:
-        await websocket.close(code, _reason(reason))
-    except RuntimeError:  # already closed
-        pass
 
 
 def parse_message(text: str) -> StartMessage | StopMessage:
@@ -154,13 +141,8 @@ class IngestConnection:
 
 @router.websocket("/v1/sessions/{session_id}/audio")
 async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") -> None:
-    await websocket.accept()
-    if not websocket_token(websocket):
-        await close(websocket, CloseCode.UNAUTHORIZED, "missing or wrong token")
-        return
-    session = websocket.app.state.registry.get(session_id)
+    session = await accept_for_session(websocket, session_id)
     if session is None:
-        await close(websocket, CloseCode.NOT_FOUND, f"unknown session {session_id!r}")
         return
     if channel not in session.channels:
         await close(websocket, CloseCode.NOT_FOUND, f"session has no channel {channel!r}")

@@ -137,7 +137,7 @@ class WhisperDecoder:
 
     # -- decoding --------------------------------------------------------
     def decode(self, encoded: Encoded, *, language: str, prefix: str = "", prompt: str = "",
-               beam_size: int = 1, word_timestamps: bool = False) -> Hypothesis:
+               beam_size: int = 1, word_timestamps: bool = False, max_new_tokens: int | None = None) -> Hypothesis:
         from faster_whisper.transcribe import get_suppressed_tokens
 
         tok = self.tokenizer(language)
@@ -148,7 +148,9 @@ class WhisperDecoder:
         full_prompt = prompt_tokens + list(tok.sot_sequence) + [tok.no_timestamps] + prefix_tokens
         # Bound generation by what can be said in the window: a hallucination loop
         # then costs a bounded time instead of 448 decoder steps.
-        budget = int(16 + 12 * encoded.duration_s)
+        budget = int(16 + 8 * encoded.duration_s)
+        if max_new_tokens is not None:
+            budget = min(budget, max_new_tokens)
         max_length = min(448, len(full_prompt) + budget)
         with self.lock:
             result = self._model.model.generate(
