@@ -50,7 +50,7 @@ class SegmenterConfig:
     min_silence_s: float = 0.5
     pre_roll_s: float = 0.25
     post_roll_s: float = 0.15
-    max_utterance_s: float = 12.0
+    max_utterance_s: float = 8.0
 
 
 @dataclass(frozen=True)
