@@ -40,7 +40,10 @@ def _ref(path: Path) -> str:
 def clip_set(name: str = "standard") -> list[Clip]:
     """Real speech with gold references (see ../shared/eval/README.md)."""
     asr = eval_dir() / "asr"
-    en = [asr / "en/whisper_jfk/jfk.flac", asr / "en/librispeech/1272-128104-0000.flac",
+    # Not asr/en/librispeech/1272-128104-0000.flac: its audio is utterance 1272-128104-0001
+    # ("nor is mister quilter's manner ...") but its .txt is the transcript of 0000.
+    en = [asr / "en/whisper_jfk/jfk.flac", asr / "en/wenet_librispeech/librispeech-1995-1837-0001.wav",
+          *sorted((asr / "en/sonar_fleurs").glob("*.wav")),
           *sorted((asr / "en/fleurs").glob("*.ogg")), *sorted((asr / "en/pocketsphinx_librivox").glob("*.wav"))]
     clips = [Clip(p, "en", _ref(p)) for p in en]
     if name == "standard":
