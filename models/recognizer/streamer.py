@@ -52,11 +52,10 @@ class RecognizerConfig:
     load_factor: float = 2.5
     final_beam_size: int = 5
     partial_beam_size: int = 2
-    partial_max_new_tokens: int = 48  # a looping partial costs ~0.5 s, not the 5 s a 12 s window allows
+    partial_max_new_tokens: int = 48  # bounds what a looping partial costs (~0.5 s with beam 2)
     agreement: int = 2
     holdback_units: int = 1
     commit_min_logprob: float = -0.8  # a partial this unsure may show text but not commit it
-    first_commit_min_s: float = 0.0  # no commit before the utterance has this much audio
     context_words: int = 0  # words of the previous final given to the decoder as prompt
     auto_gain: bool = True
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
@@ -111,7 +110,7 @@ class StreamingRecognizer:
                 self._speech_windows += prob >= self._segmenter.config.offset
             for boundary in self._segmenter.push(start, self._vad_s, float(prob)):
                 if isinstance(boundary, UtteranceStart):
-                    self._begin_utterance(boundary.start_s)
+                    self._begin_utterance()
                     self._windows, self._speech_windows = 1, 1
                 elif isinstance(boundary, UtteranceEnd):
                     events.extend(self._final(boundary.end_s))
@@ -136,7 +135,7 @@ class StreamingRecognizer:
         return self._final(min(end_s, self._now_s))
 
     # -- utterance life cycle ------------------------------------------------
-    def _begin_utterance(self, start_s: float) -> None:
+    def _begin_utterance(self) -> None:
         self._segment_no = None
         self._utt_language = self.config.fixed_language
         self._utt_language_prob = 1.0
@@ -183,15 +182,20 @@ class StreamingRecognizer:
             self._stabilizer.language = choice.language
         return self._utt_language
 
-    def _decode(self, start_s: float, end_s: float, *, final: bool) -> Hypothesis:
+    def _decode(self, start_s: float, end_s: float, *, final: bool) -> tuple[Hypothesis, float]:
+        """Decode the buffer between two stream times; returns the hypothesis and its cost in seconds."""
+        t0 = time.perf_counter()
         audio = self._audio(start_s, end_s)
         encoded = self.decoder.encode(audio)
         language = self._language_for(encoded)
-        return self.decoder.decode(
+        hyp = self.decoder.decode(
             encoded, language=language, prefix=self._stabilizer.committed, prompt=self._prompt(language),
             beam_size=self.config.final_beam_size if final else self.config.partial_beam_size, word_timestamps=final,
             max_new_tokens=None if final else self.config.partial_max_new_tokens,
         )
+        cost = time.perf_counter() - t0
+        self.stats.busy_s += cost
+        return hyp, cost
 
     def _prompt(self, language: str) -> str:
         context = ""
@@ -216,18 +220,14 @@ class StreamingRecognizer:
 
     def _partial(self) -> list[CaptionEvent]:
         start_s = self._segmenter.utterance_start_s
-        t0 = time.perf_counter()
-        hyp = self._decode(start_s, self._now_s, final=False)
-        cost = time.perf_counter() - t0
-        self.stats.busy_s += cost
+        hyp, cost = self._decode(start_s, self._now_s, final=False)
         self.stats.partial_decodes += 1
         self._cadence.record(self._now_s, cost)
         tail = self._clean_tail(hyp)
         if not self._stabilizer.committed and self._reject(tail, hyp, final=False):
             return []
-        may_commit = (hyp.avg_logprob >= self.config.commit_min_logprob
-                      and (self._stabilizer.committed or self._now_s - start_s >= self.config.first_commit_min_s))
-        text, stable = self._stabilizer.update(tail, may_commit=bool(may_commit))
+        may_commit = hyp.avg_logprob >= self.config.commit_min_logprob
+        text, stable = self._stabilizer.update(tail, may_commit=may_commit)
         if not text or text == self._last_partial_text:
             return []
         self._last_partial_text = text
@@ -247,9 +247,7 @@ class StreamingRecognizer:
 
     def _final(self, end_s: float) -> list[CaptionEvent]:
         start_s = self._segmenter.utterance_start_s
-        t0 = time.perf_counter()
-        hyp = self._decode(start_s, end_s, final=True)
-        self.stats.busy_s += time.perf_counter() - t0
+        hyp, _ = self._decode(start_s, end_s, final=True)
         tail = self._clean_tail(hyp)
         full = join_text(self._stabilizer.committed, tail, hyp.language)
         events: list[CaptionEvent] = []
@@ -266,9 +264,7 @@ class StreamingRecognizer:
 
     def _cut_long_utterance(self) -> list[CaptionEvent]:
         start_s = self._segmenter.utterance_start_s
-        t0 = time.perf_counter()
-        hyp = self._decode(start_s, self._now_s, final=True)
-        self.stats.busy_s += time.perf_counter() - t0
+        hyp, _ = self._decode(start_s, self._now_s, final=True)
         tail = self._clean_tail(hyp)
         words = _words_covering(hyp.words, join_text(self._stabilizer.committed, tail, hyp.language))
         committed = _count_words_covering(words, self._stabilizer.committed)
