@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from captions_store.exports import Cue, WordTiming, segment_cues, settle_cues, to_srt, to_vtt
 from models.provisioning import ModelUnavailable, ResolvedModel, resolve_model
 from service.audio_source import SAMPLE_RATE_HZ
-from service.captions_format import build_cues, to_srt, to_vtt
 from service.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +103,13 @@ def _json(transcript: Transcript) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+def _cues(transcript: Transcript) -> list[Cue]:
+    cues = [cue for s in transcript.segments if s.text
+            for cue in segment_cues(s.text, lang=transcript.language, start_s=s.start, end_s=s.end,
+                                    words=[WordTiming(w.word, w.start, w.end) for w in s.words])]
+    return settle_cues(cues)
+
+
 def render(transcript: Transcript, fmt: str) -> str:
     """The transcript as ``txt`` (a line per segment), ``json``, ``srt`` or ``vtt``."""
     if fmt == "txt":
@@ -110,7 +117,7 @@ def render(transcript: Transcript, fmt: str) -> str:
     if fmt == "json":
         return _json(transcript)
     if fmt == "srt":
-        return to_srt(build_cues(transcript.segments))
+        return to_srt(_cues(transcript))
     if fmt == "vtt":
-        return to_vtt(build_cues(transcript.segments))
+        return to_vtt(_cues(transcript))
     raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
