@@ -1,0 +1,89 @@
+"""``floorcast models install-translation`` and ``floorcast models translation-status``.
+
+``register(models_app, settings_factory)`` adds both commands to the ``models`` typer group. The settings
+object needs ``data_dir`` and, optionally, ``translation_engines`` (per-direction engine choice such as
+``{"en-es": "apertium"}``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from models.translation.argos import ArgosEngine
+from models.translation.engine import TranslationError
+from models.translation.languages import LANGUAGES, parse_direction
+from models.translation.translator import Translator
+
+__all__ = ["register"]
+
+console = Console()
+
+
+def _translator(settings: Any) -> Translator:
+    return Translator(Path(settings.data_dir).resolve(), getattr(settings, "translation_engines", None) or {})
+
+
+def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> None:
+    @models_app.command("install-translation")
+    def install_translation(
+            paths: Optional[list[Path]] = typer.Argument(None, help=".argosmodel files or unpacked package folders"),
+            from_index: Optional[list[str]] = typer.Option(
+                None, "--from-index", help="Download a direction such as en-es from the Argos package index "
+                                           "(needs the internet); repeatable")) -> None:
+        """Install Argos Translate packages for UN directions into the data dir."""
+        if not paths and not from_index:
+            console.print("[red]give .argosmodel files, package folders, or --from-index en-es[/]")
+            raise typer.Exit(2)
+        engine = ArgosEngine(Path(settings_factory().data_dir).resolve())
+        failed = False
+        for path in paths or []:
+            try:
+                installed = engine.install(path)
+            except TranslationError as exc:
+                failed = True
+                console.print(f"[red]not installed[/] {path}: {exc}")
+                continue
+            console.print(f"[green]installed[/] {installed.from_code} -> {installed.to_code} "
+                          f"version {installed.package_version or '?'} ({installed.path})")
+        for pair in from_index or []:
+            try:
+                installed = engine.install_from_index(*parse_direction(pair))
+            except (TranslationError, ValueError) as exc:
+                failed = True
+                console.print(f"[red]not installed[/] {pair}: {exc}")
+                continue
+            console.print(f"[green]installed[/] {pair} from the Argos index ({installed.path})")
+        if failed:
+            raise typer.Exit(1)
+
+    @models_app.command("translation-status")
+    def translation_status(as_json: bool = typer.Option(False, "--json")) -> None:
+        """Which engine translates each of the 30 UN directions, and how (direct, pivot, none)."""
+        try:
+            translator = _translator(settings_factory())
+        except TranslationError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+        rows = translator.status()
+        if as_json:
+            print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=2))
+            return
+        table = Table(title="translation: 30 UN directions")
+        for column in ("direction", "languages", "engine", "route", "model", "chosen by"):
+            table.add_column(column)
+        for row in rows:
+            route = f"pivot via {row.via}" if row.route == "pivot" else row.route
+            style = "" if row.engine else "dim"
+            table.add_row(row.direction, f"{LANGUAGES[row.src].native_name} → {LANGUAGES[row.tgt].native_name}",
+                          row.engine or "-", route, row.model_version or "-",
+                          row.chosen_by + (f" ({row.note})" if row.note else ""), style=style)
+        console.print(table)
+        covered = sum(1 for row in rows if row.engine)
+        engines = ", ".join(engine.version for engine in translator.router.engines)
+        console.print(f"{covered}/30 directions covered; engines: {engines}")
