@@ -1,5 +1,12 @@
-"""Captions store: SQLModel schema, persistence, search and exports.
+"""Captions store: the durable record of sessions, captions, translations and edits, and its search.
 
-The durable store arrives with the captions-store issue; until then captions
-live only in memory for the length of a session (see ``service.sessions``).
+Callers use :class:`captions_store.store.Store` and the records in
+:mod:`captions_store.records`; everything else in this package is its inside:
+``tables`` (SQLModel) and ``migrations`` (alembic) for the schema, ``engine``
+for SQLite/PostgreSQL set-up, ``writes``/``reads`` for the repository
+functions, ``query``/``tokens``/``snippets`` for search text,
+``search_sqlite``/``search_postgres`` for each engine's full-text search, and
+``exports`` for transcripts as SRT, WebVTT, TXT, JSON and DOCX.
 """
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Alembic migrations of the captions store (run by :func:`captions_store.engine.migrate`)."""
+
+__all__: list[str] = []
