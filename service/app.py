@@ -10,13 +10,18 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from captions_store.store import Store
 from models.provisioning import ResolvedModel, resolve_model
 from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
-from service import captions_ws, ingest_ws, routes_sessions
+from models.translation.translator import Translator
+from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
+from service.errors import install_error_handlers
 from service.fanout import Broker
+from service.live_translation import LiveTranslation
 from service.sessions import SessionRegistry
 from service.settings import Settings, get_settings
+from service.store_writer import StoreWriter
 from web_client import STATIC_DIR
 
 __all__ = ["create_app", "load_decoder"]
@@ -36,22 +41,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        store = await asyncio.to_thread(Store.open, settings.database_url, settings.data_dir.resolve())
+        interrupted = await asyncio.to_thread(store.mark_interrupted)
+        if interrupted:
+            log.warning("sessions interrupted by the last shutdown: %s", ", ".join(interrupted))
+        writer = StoreWriter(store).start()
         decoder, resolved = await asyncio.to_thread(load_decoder, settings)
         log.info("model %s loaded from %s", resolved.name, resolved.path)
+        translation = None
+        if settings.translation:
+            translator = Translator(settings.data_dir.resolve(), settings.translation_engines,
+                                    apertium_command=settings.apertium_command)
+            translation = LiveTranslation(translator, threads=settings.translation_threads)
+            await asyncio.to_thread(translation.coverage)  # probe engines once, off the loop
+            translation.start(asyncio.get_running_loop())
+        app.state.store = store
+        app.state.writer = writer
         app.state.decoder = decoder
+        app.state.translation = translation
         app.state.registry = SessionRegistry(
             app.state.broker, decoder, resolved.languages,
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
-            max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy)
-        yield
+            max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
+            translation=translation)
+        try:
+            yield
+        finally:
+            if translation is not None:
+                await asyncio.to_thread(translation.stop)
+            await asyncio.to_thread(writer.stop)
+            await asyncio.to_thread(store.close)
 
     app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan,
                   description="Live, multilingual captions for conference meetings")
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
+    install_error_handlers(app)
     app.include_router(routes_sessions.router)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
+    app.include_router(routes_transcripts.router)
+    app.include_router(routes_segments.router)
+    app.include_router(routes_translation.router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:

@@ -20,14 +20,19 @@ from models.provisioning import ModelUnavailable, package_dir, packaged_availabl
 from service import transcribe as offline
 from service.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, open_source
 from service.captions_format import LiveCaptions
+from service.cli_transcripts import transcripts_app
+from service.cli_translation import register as register_translation
 from service.settings import Settings
 from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
 
 __all__ = ["app"]
 
 app = typer.Typer(help="floorcast: live, multilingual captions for conference meetings", no_args_is_help=True)
-models_app = typer.Typer(help="Speech models: list, verify, prepare", no_args_is_help=True)
+models_app = typer.Typer(help="Speech and translation models: list, verify, prepare, install-translation, translation-status",
+                        no_args_is_help=True)
 app.add_typer(models_app, name="models")
+app.add_typer(transcripts_app, name="transcripts")
+register_translation(models_app, Settings)
 console = Console()
 
 

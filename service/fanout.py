@@ -12,6 +12,8 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from service.viewer_filter import ViewerChoice, accepts
+
 __all__ = ["Viewer", "Broker"]
 
 
@@ -19,6 +21,7 @@ __all__ = ["Viewer", "Broker"]
 class Viewer:
     session_id: str
     queue: asyncio.Queue
+    choice: ViewerChoice = ViewerChoice()
     dropped_partials: int = 0
     lagging: bool = False
     closed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -29,8 +32,8 @@ class Broker:
         self._queue_events = queue_events
         self._viewers: dict[str, set[Viewer]] = defaultdict(set)
 
-    def subscribe(self, session_id: str) -> Viewer:
-        viewer = Viewer(session_id, asyncio.Queue(maxsize=self._queue_events))
+    def subscribe(self, session_id: str, choice: ViewerChoice = ViewerChoice()) -> Viewer:
+        viewer = Viewer(session_id, asyncio.Queue(maxsize=self._queue_events), choice)
         self._viewers[session_id].add(viewer)
         return viewer
 
@@ -47,7 +50,7 @@ class Broker:
     def publish(self, session_id: str, event: dict) -> None:
         """Called on the event loop; never blocks."""
         for viewer in list(self._viewers.get(session_id, ())):
-            if viewer.lagging:
+            if viewer.lagging or not accepts(viewer.choice, event):
                 continue
             try:
                 viewer.queue.put_nowait(event)

@@ -9,6 +9,7 @@ websocket with a code and a reason and touches no other session.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -16,7 +17,8 @@ from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
 
 from service.audio_in import BadAudio, PcmConverter
-from service.protocol import CloseCode, ReadyEvent, StartMessage, StopMessage, StoppedEvent, ingest_message_adapter
+from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
+                              ingest_message_adapter)
 from service.sessions import ChannelState, LiveSession, SessionError
 from service.ws_common import accept_for_session, close
 
@@ -34,7 +36,7 @@ class ProtocolError(Exception):
         self.reason = reason
 
 
-def parse_message(text: str) -> StartMessage | StopMessage:
+def parse_message(text: str) -> StartMessage | StopMessage | SpeakerMessage:
     if len(text.encode()) > MAX_TEXT_BYTES:
         raise ProtocolError(CloseCode.TOO_BIG, f"text message over {MAX_TEXT_BYTES} bytes")
     try:
@@ -78,7 +80,10 @@ class IngestConnection:
         finally:
             await self._finish()
 
-    async def _control(self, message: StartMessage | StopMessage) -> bool:
+    async def _control(self, message: StartMessage | StopMessage | SpeakerMessage) -> bool:
+        if isinstance(message, SpeakerMessage):
+            self.session.set_speaker(self.channel_name, message.label)
+            return False
         if isinstance(message, StartMessage):
             if self.channel is not None:
                 raise ProtocolError(CloseCode.INVALID_PAYLOAD, "start sent twice")
@@ -129,6 +134,8 @@ class IngestConnection:
                 break
         audio_s = worker.recognizer.now_s
         self.session.close_channel(channel)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await self.session.published()  # the last finals are stored and sent before ``stopped``
         return audio_s
 
     async def _offer_to(self, worker, samples) -> None:

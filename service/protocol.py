@@ -13,6 +13,7 @@ application codes otherwise)::
     1009  message too big (frame over the configured limit, 1 MiB by default)
     1011  internal error (the recogniser failed; other sessions unaffected)
     1013  try again later (viewer fell too far behind)
+    4400  bad request (unknown ``lang`` or ``source`` on the captions websocket)
     4401  missing or wrong token
     4404  unknown session or channel
     4409  the channel already has an ingest client / session has ended
@@ -27,9 +28,10 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 __all__ = [
-    "ChannelSpec", "GlossaryEntry", "SessionCreate", "ChannelPublic", "SessionPublic",
-    "StartMessage", "StopMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
-    "WordTiming", "PartialEvent", "FinalEvent", "SessionEndedEvent", "CaptionEvent",
+    "ChannelSpec", "GlossaryEntry", "SessionCreate", "SessionUpdate", "ChannelPublic", "SessionPublic",
+    "StartMessage", "StopMessage", "SpeakerMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
+    "WordTiming", "PartialEvent", "FinalEvent", "CorrectionEvent", "RecordEvent", "SessionEndedEvent",
+    "PongEvent", "CaptionEvent",
     "caption_event_adapter", "ingest_message_adapter", "CloseCode", "json_schemas",
 ]
 
@@ -44,6 +46,7 @@ class CloseCode:
     TOO_BIG = 1009
     INTERNAL_ERROR = 1011
     TRY_AGAIN_LATER = 1013
+    BAD_REQUEST = 4400
     UNAUTHORIZED = 4401
     NOT_FOUND = 4404
     CONFLICT = 4409
@@ -75,10 +78,15 @@ class GlossaryEntry(BaseModel):
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field("Untitled session", min_length=1, max_length=300)
+    room: str = Field("", max_length=200, examples=["Popov Room"])
     channels: list[ChannelSpec] = Field(default_factory=lambda: [ChannelSpec()], min_length=1, max_length=8)
     allowed_languages: list[LanguageCode] | None = Field(
         None, description="Languages the floor may speak; default: the six UN languages the model supports")
     glossary: list[GlossaryEntry] = Field(default_factory=list, max_length=500)
+    off_record: bool = Field(False, description="Start off the record: captions flow, nothing is stored")
+    translation_languages: list[LanguageCode] | None = Field(
+        None, description="Languages every floor final is translated into; default: the six UN languages; [] for none")
+    translate_partials: bool = Field(False, description="Also translate partials (throttled) for live viewers")
 
     @field_validator("channels")
     @classmethod
@@ -101,16 +109,32 @@ class ChannelPublic(BaseModel):
     rejected: int
 
 
+class SessionUpdate(BaseModel):
+    """``PATCH /v1/sessions/{id}``: what staff and the captioner may change on a session."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(None, min_length=1, max_length=300)
+    off_record: bool | None = Field(None, description="True: stop storing (captions keep flowing); False: resume")
+    speaker: str | None = Field(None, max_length=120, description="Speaker label for the following finals; '' clears")
+    channel: str = Field("floor", description="Channel the speaker label applies to")
+
+
 class SessionPublic(BaseModel):
     id: str
     title: str
-    status: Literal["live", "ended"]
+    room: str = ""
+    status: Literal["live", "ended", "interrupted"]
     created_at: float
+    ended_at: float | None = None
+    off_record: bool = False
     allowed_languages: list[str]
     glossary: list[GlossaryEntry]
     channels: list[ChannelPublic]
     last_seq: int
     model: str
+    translation_languages: list[str] = Field(default_factory=list)
+    missing_directions: list[str] = Field(
+        default_factory=list, description="Directions (src-tgt) this session needs that no installed model covers")
 
 
 # -- ingest websocket -------------------------------------------------------------
@@ -127,7 +151,15 @@ class StopMessage(BaseModel):
     type: Literal["stop"]
 
 
-IngestMessage = Annotated[Union[StartMessage, StopMessage], Field(discriminator="type")]
+class SpeakerMessage(BaseModel):
+    """Who is speaking on this channel from now on; attached to the following finals."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["speaker"]
+    label: str = Field("", max_length=120, examples=["Chair", "Delegate of Peru"])
+
+
+IngestMessage = Annotated[Union[StartMessage, StopMessage, SpeakerMessage], Field(discriminator="type")]
 
 
 class ReadyEvent(BaseModel):
@@ -161,6 +193,8 @@ class PartialEvent(BaseModel):
     stable: int = Field(description="Leading characters of text that will not change any more")
     start: float
     end: float
+    source_lang: str | None = Field(None, description="Set on translated partials (stable is then 0)")
+    translated: bool | None = None
 
 
 class FinalEvent(BaseModel):
@@ -174,6 +208,33 @@ class FinalEvent(BaseModel):
     start: float
     end: float
     words: list[WordTiming]
+    speaker: str | None = None
+    source_lang: str | None = Field(None, description="Set on translations: the language that was spoken")
+    translated: bool | None = Field(
+        None, description="Translations only: false when no model covers the direction (text is the original)")
+    engine: str | None = Field(None, description="Translations only: the engine that produced the text")
+
+
+class CorrectionEvent(BaseModel):
+    """A final edited after it was shown: replace the line with this ``segment_id``."""
+
+    type: Literal["correction"] = "correction"
+    seq: int
+    session_id: str
+    segment_id: str
+    lang: str
+    text: str
+    speaker: str | None
+    revision: int
+
+
+class RecordEvent(BaseModel):
+    """The session went off the record (nothing stored) or back on it."""
+
+    type: Literal["record"] = "record"
+    seq: int
+    session_id: str
+    off_record: bool
 
 
 class SessionEndedEvent(BaseModel):
@@ -182,7 +243,15 @@ class SessionEndedEvent(BaseModel):
     session_id: str
 
 
-CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, SessionEndedEvent], Field(discriminator="type")]
+class PongEvent(BaseModel):
+    """Answer to a viewer's ``{"type": "ping"}``: every event up to ``seq`` was sent before it."""
+
+    type: Literal["pong"] = "pong"
+    seq: int
+
+
+CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, CorrectionEvent, RecordEvent, SessionEndedEvent, PongEvent],
+                         Field(discriminator="type")]
 caption_event_adapter: TypeAdapter = TypeAdapter(CaptionEvent)
 ingest_message_adapter: TypeAdapter = TypeAdapter(IngestMessage)
 
@@ -190,9 +259,11 @@ ingest_message_adapter: TypeAdapter = TypeAdapter(IngestMessage)
 def json_schemas() -> dict[str, dict]:
     named = {
         "SessionCreate": SessionCreate, "SessionPublic": SessionPublic,
-        "StartMessage": StartMessage, "StopMessage": StopMessage, "ReadyEvent": ReadyEvent,
-        "StoppedEvent": StoppedEvent, "PartialEvent": PartialEvent, "FinalEvent": FinalEvent,
-        "SessionEndedEvent": SessionEndedEvent,
+        "SessionUpdate": SessionUpdate,
+        "StartMessage": StartMessage, "StopMessage": StopMessage, "SpeakerMessage": SpeakerMessage,
+        "ReadyEvent": ReadyEvent, "StoppedEvent": StoppedEvent, "PartialEvent": PartialEvent,
+        "FinalEvent": FinalEvent, "CorrectionEvent": CorrectionEvent, "RecordEvent": RecordEvent,
+        "SessionEndedEvent": SessionEndedEvent, "PongEvent": PongEvent,
     }
     return {name: model.model_json_schema() for name, model in named.items()}
 

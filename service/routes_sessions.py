@@ -1,14 +1,24 @@
-"""HTTP routes for sessions: create, list, read, end."""
+"""HTTP routes for sessions: create, list, read, change, end, delete.
+
+A session lives in memory while it is live (:class:`SessionRegistry`) and in
+the store from its creation on; ended and interrupted sessions are read from
+the store.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, status
+import asyncio
+from datetime import datetime, timezone
 
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from captions_store.records import SessionRecord
+from captions_store.store import Store
 from service.auth import Authorized
-from service.protocol import SessionCreate, SessionPublic
+from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
 from service.sessions import LiveSession, SessionError, SessionRegistry
 
-__all__ = ["router"]
+__all__ = ["router", "stored_public"]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -17,33 +27,106 @@ def _registry(request: Request) -> SessionRegistry:
     return request.app.state.registry
 
 
-def _session(request: Request, session_id: str) -> LiveSession:
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def stored_public(record: SessionRecord) -> SessionPublic:
+    """A session that is no longer live, as the store keeps it."""
+    channels = [ChannelSpec.model_validate(c) for c in record.channels]
+    return SessionPublic(
+        id=record.id, title=record.title, room=record.room, status=record.status,
+        created_at=record.started_at.timestamp() if record.started_at else 0.0,
+        ended_at=record.ended_at.timestamp() if record.ended_at else None, off_record=record.off_record,
+        allowed_languages=list(record.languages), glossary=[GlossaryEntry.model_validate(g) for g in record.glossary],
+        channels=[ChannelPublic(name=c.name, language=c.language, streaming=False, audio_s=0, busy_s=0,
+                                partial_decodes=0, partials_skipped=0, finals=0, rejected=0) for c in channels],
+        last_seq=0, model="")
+
+
+def _live(request: Request, session_id: str) -> LiveSession:
     session = _registry(request).get(session_id)
-    if session is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown session {session_id!r}")
+    if session is None or session.status != "live":
+        raise HTTPException(status.HTTP_409_CONFLICT, f"session {session_id!r} is not live")
     return session
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
 async def create_session(spec: SessionCreate, request: Request, _: Authorized) -> SessionPublic:
     try:
-        return _registry(request).create(spec).public()
+        session = _registry(request).create(spec)
     except SessionError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    try:
+        await asyncio.to_thread(_store(request).create_session, session.record())
+    except Exception:
+        _registry(request).forget(session.id)
+        raise
+    return session.public()
 
 
 @router.get("", response_model=list[SessionPublic])
-async def list_sessions(request: Request, _: Authorized) -> list[SessionPublic]:
-    return [s.public() for s in _registry(request).all()]
+async def list_sessions(request: Request, _: Authorized, limit: int = Query(50, ge=1, le=500),
+                        offset: int = Query(0, ge=0, le=1_000_000)) -> list[SessionPublic]:
+    records = await asyncio.to_thread(_store(request).list_sessions, limit=limit, offset=offset)
+    registry = _registry(request)
+    listed = []
+    for record in records:
+        live = registry.get(record.id)
+        listed.append(live.public() if live is not None else stored_public(record))
+    return listed
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
 async def get_session(session_id: str, request: Request, _: Authorized) -> SessionPublic:
-    return _session(request, session_id).public()
+    live = _registry(request).get(session_id)
+    if live is not None:
+        return live.public()
+    return stored_public(await asyncio.to_thread(_store(request).get_session, session_id))
+
+
+@router.patch("/{session_id}", response_model=SessionPublic)
+async def update_session(session_id: str, change: SessionUpdate, request: Request, _: Authorized) -> SessionPublic:
+    store = _store(request)
+    if change.off_record is not None or change.speaker is not None:
+        live = _live(request, session_id)
+        if change.speaker is not None:
+            try:
+                live.set_speaker(change.channel, change.speaker)
+            except LookupError as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        if change.off_record is not None:
+            live.set_off_record(change.off_record)
+    if change.title is not None or change.off_record is not None:
+        await asyncio.to_thread(store.update_session, session_id, title=change.title, off_record=change.off_record)
+        live = _registry(request).get(session_id)
+        if live is not None and change.title is not None:
+            live.spec = live.spec.model_copy(update={"title": change.title})
+    return await get_session(session_id, request, None)
 
 
 @router.post("/{session_id}/end", response_model=SessionPublic)
 async def end_session(session_id: str, request: Request, _: Authorized) -> SessionPublic:
-    session = _session(request, session_id)
+    session = _registry(request).get(session_id)
+    if session is None:  # already ended before a restart, or unknown (404 from the store)
+        return stored_public(await asyncio.to_thread(_store(request).get_session, session_id))
     session.end()
+    await asyncio.to_thread(_store(request).update_session, session_id, status="ended",
+                            ended_at=datetime.now(timezone.utc))
     return session.public()
+
+
+@router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_session(session_id: str, request: Request, _: Authorized) -> Response:
+    """Delete a session and everything recorded of it (segments, translations, revisions, search index)."""
+    registry = _registry(request)
+    session = registry.get(session_id)
+    if session is not None:
+        if any(c.streaming for c in session.channels.values()):
+            raise HTTPException(status.HTTP_409_CONFLICT,
+                                "audio is still streaming into this session; stop the ingest first")
+        session.end()
+        await asyncio.to_thread(request.app.state.writer.wait_idle, 30.0)
+        registry.forget(session_id)
+    await asyncio.to_thread(_store(request).delete_session, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -13,6 +13,9 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from captions_store.records import SegmentIn, SessionRecord, TranslationIn
 
 from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption
@@ -20,7 +23,11 @@ from models.recognizer.naive import NaiveRecognizer
 from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
 from models.recognizer.worker import ChannelWorker
 from service.fanout import Broker
+from service.live_translation import LiveTranslation
+from service.outbox import Outbox
+from service.store_writer import StoreWriter
 from service.protocol import ChannelPublic, ChannelSpec, SessionCreate, SessionPublic
+from service.settings import UN_LANGUAGES
 
 __all__ = ["ChannelState", "LiveSession", "SessionRegistry", "SessionError"]
 
@@ -38,6 +45,7 @@ class ChannelState:
     offset_s: float = 0.0
     end_s: float = 0.0
     segment_base: int = 0
+    speaker: str | None = None  # label attached to the finals that follow ("Chair", "Delegate of Peru")
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
 
@@ -61,12 +69,20 @@ class ChannelState:
 class LiveSession:
     def __init__(self, session_id: str, spec: SessionCreate, allowed: list[str], broker: Broker,
                  decoder: WhisperDecoder, *, recognizer_config: RecognizerConfig, max_queued_s: float,
-                 policy: str = "vad") -> None:
+                 policy: str = "vad", writer: StoreWriter | None = None,
+                 translation: LiveTranslation | None = None, missing_directions: list[str] = ()) -> None:
         self.id = session_id
         self.spec = spec
         self.allowed_languages = allowed
         self.created_at = time.time()
         self.status = "live"
+        self.off_record = spec.off_record
+        self._writer = writer
+        self._translation = translation
+        self.missing_directions = list(missing_directions)
+        self.translation_languages = list(UN_LANGUAGES if spec.translation_languages is None else spec.translation_languages)
+        self.translation_glossary = {g.term: dict(g.renderings) for g in spec.glossary} or None
+        self._outbox = Outbox(self._publish)
         self.channels = {c.name: ChannelState(c) for c in spec.channels}
         self.recent_finals: deque[dict] = deque(maxlen=RECENT_FINALS)
         self._broker = broker
@@ -75,6 +91,7 @@ class LiveSession:
         self._max_queued_s = max_queued_s
         self._policy = policy
         self._seq = 0
+        self.published_seq = 0  # seq of the last event released to viewers
         self._clock_start: float | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -83,10 +100,24 @@ class LiveSession:
         return self._seq
 
     def public(self) -> SessionPublic:
-        return SessionPublic(id=self.id, title=self.spec.title, status=self.status, created_at=self.created_at,
+        return SessionPublic(id=self.id, title=self.spec.title, room=self.spec.room, status=self.status,
+                             created_at=self.created_at, off_record=self.off_record,
                              allowed_languages=self.allowed_languages, glossary=self.spec.glossary,
                              channels=[c.public() for c in self.channels.values()], last_seq=self._seq,
-                             model=self._decoder.name)
+                             model=self._decoder.name, translation_languages=self.translation_languages,
+                             missing_directions=self.missing_directions)
+
+    def translation_targets(self, source_lang: str) -> tuple[str, ...]:
+        return tuple(lang for lang in self.translation_languages if lang != source_lang)
+
+    def record(self) -> SessionRecord:
+        """What the store keeps about this session."""
+        return SessionRecord(
+            id=self.id, title=self.spec.title, room=self.spec.room, status=self.status,
+            started_at=datetime.fromtimestamp(self.created_at, timezone.utc),
+            languages=tuple(self.allowed_languages),
+            channels=tuple(c.model_dump() for c in self.spec.channels),
+            glossary=tuple(g.model_dump() for g in self.spec.glossary), off_record=self.off_record)
 
     # -- ingest life cycle (event loop) --------------------------------------------
     def open_channel(self, name: str, on_failure) -> ChannelState:
@@ -121,6 +152,14 @@ class LiveSession:
         channel.worker.start()
         return channel
 
+    async def published(self, timeout_s: float = 30.0) -> None:
+        """Wait until every event emitted so far has reached the viewers (finals after their commit),
+        translations of its finals included."""
+        if self._translation is not None:
+            await asyncio.to_thread(self._translation.worker.wait_idle, timeout_s)
+            await asyncio.sleep(0)  # results hop to the loop with call_soon_threadsafe
+        await asyncio.wait_for(self._outbox.drained(), timeout_s)
+
     def close_channel(self, channel: ChannelState) -> None:
         """Called once the worker has flushed; folds its statistics into the channel's totals."""
         worker = channel.worker
@@ -139,7 +178,28 @@ class LiveSession:
             return
         self.status = "ended"
         self._seq += 1
-        self._broker.publish(self.id, {"type": "session_ended", "seq": self._seq, "session_id": self.id})
+        self._outbox.put({"type": "session_ended", "seq": self._seq, "session_id": self.id})
+
+    # -- changes made by staff and the captioner (event loop) -------------------------------
+    def set_off_record(self, on: bool) -> None:
+        """Off the record: captions keep flowing to viewers, nothing is stored while it is on."""
+        if on == self.off_record:
+            return
+        self.off_record = on
+        self._seq += 1
+        self._outbox.put({"type": "record", "seq": self._seq, "session_id": self.id, "off_record": on})
+
+    def set_speaker(self, channel_name: str, label: str | None) -> None:
+        channel = self.channels.get(channel_name)
+        if channel is None:
+            raise LookupError(f"session has no channel {channel_name!r}")
+        channel.speaker = label or None
+
+    def publish_correction(self, segment_id: str, text: str, speaker: str | None, revision: int, lang: str) -> None:
+        """An edited final, so live viewers replace the line they already show."""
+        self._seq += 1
+        self._outbox.put({"type": "correction", "seq": self._seq, "session_id": self.id, "segment_id": segment_id,
+                          "lang": lang, "text": text, "speaker": speaker, "revision": revision})
 
     def _glossary_terms(self, language: str | None) -> list[str]:
         terms = []
@@ -152,9 +212,63 @@ class LiveSession:
         for event in events:
             self._seq += 1
             wire = self._to_wire(channel, base, event)
-            if wire["type"] == "final":
-                self.recent_finals.append(wire)
-            self._broker.publish(self.id, wire)
+            translate = self._translation is not None and channel.spec.language is None  # booths are not translated
+            if wire["type"] != "final":
+                self._outbox.put(wire)
+                if translate:
+                    self._translation.partial(self, wire)
+                continue
+            if self.off_record or self._writer is None:
+                self._outbox.put(wire)
+            else:
+                entry = self._outbox.put(wire, pending=True)  # viewers get it once it is committed
+                self._writer.submit([_segment_in(wire)], done=self._releaser([entry]))
+            if translate:
+                self._translation.final(self, wire)
+
+    def emit_translations(self, source: dict, results: dict) -> None:
+        """One event per target language for a translated final or partial; finals stored before shown."""
+        stored: list[TranslationIn] = []
+        pending = []
+        for lang, result in results.items():
+            self._seq += 1
+            event = {"type": source["type"], "seq": self._seq, "session_id": self.id, "channel": source["channel"],
+                     "segment_id": source["segment_id"], "lang": lang, "text": result.text,
+                     "start": source["start"], "end": source["end"], "source_lang": source["lang"],
+                     "translated": result.translated}
+            if source["type"] == "partial":
+                self._outbox.put({**event, "stable": 0})
+                continue
+            event.update(words=[], speaker=source.get("speaker"), engine=result.engine)
+            keep = result.translated and not self.off_record and self._writer is not None
+            if keep:
+                stored.append(TranslationIn(segment_id=source["segment_id"], lang=lang, text=result.text,
+                                            engine=result.engine or "", model_version=result.model_version or "",
+                                            source_revision=0, seq=self._seq))
+            entry = self._outbox.put(event, pending=keep)
+            if keep:
+                pending.append(entry)
+        if stored:
+            self._writer.submit([], stored, done=self._releaser(pending))
+
+    def _releaser(self, entries: list):
+        loop = self._loop or asyncio.get_running_loop()
+
+        def release(stored: bool) -> None:
+            for entry in entries:
+                loop.call_soon_threadsafe(self._outbox.release, entry)
+        return release
+
+    def _publish(self, event: dict) -> None:
+        """The outbox releases events here in ``seq`` order; finals only once committed."""
+        self.published_seq = event["seq"]
+        if event["type"] == "final":
+            self.recent_finals.append(event)
+        elif event["type"] == "correction":
+            for n, final in enumerate(self.recent_finals):
+                if final["segment_id"] == event["segment_id"] and final["lang"] == event["lang"]:
+                    self.recent_finals[n] = {**final, "text": event["text"], "speaker": event["speaker"]}
+        self._broker.publish(self.id, event)
 
     def _to_wire(self, channel: ChannelState, base: int, event: CaptionEvent) -> dict:
         off = channel.offset_s
@@ -167,13 +281,22 @@ class LiveSession:
         assert isinstance(event, FinalCaption)
         words = [{"word": w.text, "start": round(off + w.start_s, 3), "end": round(off + w.end_s, 3),
                   "probability": w.probability} for w in event.words]
-        return {"type": "final", **common, "words": words}
+        return {"type": "final", **common, "words": words, "speaker": channel.speaker}
+
+
+def _segment_in(wire: dict) -> SegmentIn:
+    return SegmentIn(id=wire["segment_id"], session_id=wire["session_id"], seq=wire["seq"],
+                     channel=wire["channel"], start_s=wire["start"], end_s=wire["end"], lang=wire["lang"],
+                     text=wire["text"], words=tuple(wire["words"]), speaker=wire["speaker"])
 
 
 class SessionRegistry:
     def __init__(self, broker: Broker, decoder: WhisperDecoder, default_languages: frozenset[str], *,
-                 recognizer_config: RecognizerConfig, max_queued_s: float, policy: str = "vad") -> None:
+                 recognizer_config: RecognizerConfig, max_queued_s: float, policy: str = "vad",
+                 writer: StoreWriter | None = None, translation: LiveTranslation | None = None) -> None:
         self._policy = policy
+        self._writer = writer
+        self._translation = translation
         self._sessions: dict[str, LiveSession] = {}
         self._broker = broker
         self._decoder = decoder
@@ -193,12 +316,25 @@ class SessionRegistry:
         session_id = secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
         session = LiveSession(session_id, spec, list(dict.fromkeys(allowed)), self._broker, self._decoder,
                               recognizer_config=self._config, max_queued_s=self._max_queued_s,
-                              policy=self._policy)
+                              policy=self._policy, writer=self._writer, translation=self._translation,
+                              missing_directions=self.missing_directions(allowed, spec.translation_languages))
         self._sessions[session_id] = session
         return session
 
     def get(self, session_id: str) -> LiveSession | None:
         return self._sessions.get(session_id)
+
+    def missing_directions(self, spoken: list[str], targets: list[str] | None) -> list[str]:
+        """Directions a session would need that no installed engine covers (``src-tgt``)."""
+        if self._translation is None:
+            return []
+        routes = {(row.src, row.tgt): row.route for row in self._translation.coverage()}
+        wanted = list(UN_LANGUAGES) if targets is None else targets
+        return [f"{src}-{tgt}" for src in spoken if src in UN_LANGUAGES for tgt in wanted
+                if tgt != src and routes.get((src, tgt), "none") == "none"]
+
+    def forget(self, session_id: str) -> None:
+        self._sessions.pop(session_id, None)
 
     def all(self) -> list[LiveSession]:
         return sorted(self._sessions.values(), key=lambda s: s.created_at, reverse=True)

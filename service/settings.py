@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     model: str = Field("auto", description="auto, a catalog name (base, tiny.en), a CTranslate2 dir, or a faster-whisper name")
     cpu_threads: int = 2
     admin_token: str = Field("", description="Bearer token for every route; generated at start when empty")
+    database_url: str | None = Field(None, description="postgresql+psycopg://... ; default: SQLite in the data dir")
     eval_dir: Path = Field(Path("../shared/eval"), description="Evaluation data for tests and benchmarks")
     max_frame_bytes: int = 1024 * 1024
     audio_queue_s: float = Field(30.0, description="Seconds of audio a channel may buffer before ingest is slowed")
@@ -33,6 +34,11 @@ class Settings(BaseSettings):
     decode_window: str = Field("tight", description="tight: encoder sees the utterance only; full: padded 30 s window")
     recognizer_policy: str = Field("vad", description="vad (default) or naive (re-decode growing buffer, LocalAgreement-2)")
     final_beam_size: int = 5
+    translation: bool = Field(True, description="Translate finals into the session's languages (false: captions as spoken only)")
+    translation_engines: dict[str, str] = Field(
+        default_factory=dict, description='Engine per direction, e.g. {"en-es": "apertium", "en-ar": "none"}')
+    translation_threads: int = Field(1, description="Translation worker threads (each may use one CPU core)")
+    apertium_command: str = "apertium"
     verify_models: bool = True
 
     @model_validator(mode="after")

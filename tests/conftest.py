@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from support import REPO_ROOT, LiveServer
-
-SERVER_START_TIMEOUT_S = 180.0
+from support import REPO_ROOT, LiveServer, ServerProcess
 
 
 def _eval_dir_setting() -> Path:
@@ -70,45 +62,8 @@ def decoder(base_model):
     return WhisperDecoder.load(base_model.path, name=base_model.name, cpu_threads=2)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(base_model, data_dir, tmp_path_factory) -> LiveServer:
     """``uvicorn service.app:create_app`` on a free loopback port, with model base and a random token."""
-    port = _free_port()
-    token = secrets.token_urlsafe(24)
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": token, "FLOORCAST_DATA_DIR": str(data_dir),
-           "FLOORCAST_MODEL": "base", "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning",
-               # as `floorcast serve` runs it
-               "--ws-max-size", str(16 * 1024 * 1024), "--ws-ping-interval", "20", "--ws-ping-timeout", "60"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    live = LiveServer(f"http://127.0.0.1:{port}", token, data_dir, log_path)
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{live.base_url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not healthy after {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()}")
-            time.sleep(0.2)
-        yield live
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with ServerProcess(data_dir, tmp_path_factory.mktemp("server") / "server.log") as process:
+        yield process.live

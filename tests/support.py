@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +31,7 @@ from websockets.exceptions import ConnectionClosed
 __all__ = [
     "REPO_ROOT", "SAMPLE_RATE_HZ", "load_audio", "pcm16", "silence_pcm", "noise_pcm", "reference_text",
     "normalise", "wer", "finals_text", "assert_caption_invariants", "LiveServer", "CaptionViewer",
-    "stream_pcm", "expect_close", "ClipSpan",
+    "stream_pcm", "expect_close", "ClipSpan", "free_port", "ServerProcess",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -81,20 +88,19 @@ def finals_text(events: list[dict], channel: str | None = None) -> str:
 def assert_caption_invariants(events: list[dict]) -> None:
     """The promises of the captions websocket, checked over everything a viewer received.
 
-    * ``seq`` goes up by exactly one per event;
-    * within a segment, ``text[:stable]`` of a partial never changes in later partials,
-      and the segment's final text starts with it;
-    * a segment has exactly one final and nothing after it.
+    * ``seq`` strictly increases (a viewer of one language skips the other languages' seqs);
+    * within a segment and language, ``text[:stable]`` of a partial never changes in later
+      partials, and the final text starts with it;
+    * a segment has exactly one final per language and nothing after it.
     """
     seqs = [e["seq"] for e in events]
-    if seqs:
-        assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), f"seq not strictly +1: {seqs}"
-    promised: dict[str, str] = {}
-    finished: set[str] = set()
+    assert all(a < b for a, b in zip(seqs, seqs[1:])), f"seq not strictly increasing: {seqs}"
+    promised: dict[tuple[str, str], str] = {}
+    finished: set[tuple[str, str]] = set()
     for e in events:
         if e["type"] not in ("partial", "final"):
             continue
-        seg = e["segment_id"]
+        seg = (e["segment_id"], e["lang"])
         assert seg not in finished, f"event after the final of segment {seg}: {e}"
         prefix = promised.get(seg, "")
         assert e["text"].startswith(prefix), (
@@ -168,16 +174,23 @@ class CaptionViewer:
     session_id: str
     events: list[dict] = field(default_factory=list)
     close_code: int | None = None
+    query: str = ""  # extra query string, e.g. "lang=fr&source=machine"
 
     async def __aenter__(self) -> "CaptionViewer":
-        self._ws = await websockets.connect(self.server.captions_url(self.session_id), open_timeout=30)
+        self._pong_count = 0
+        url = self.server.captions_url(self.session_id) + (f"&{self.query}" if self.query else "")
+        self._ws = await websockets.connect(url, open_timeout=30)
         self._task = asyncio.create_task(self._read())
         return self
 
     async def _read(self) -> None:
         try:
             async for message in self._ws:
-                self.events.append(json.loads(message))
+                event = json.loads(message)
+                if event.get("type") == "pong":
+                    self._pong_count += 1
+                else:
+                    self.events.append(event)
         except ConnectionClosed:
             pass
         self.close_code = self._ws.close_code
@@ -193,11 +206,13 @@ class CaptionViewer:
                 await asyncio.sleep(0.02)
 
     async def catch_up(self, timeout_s: float = 60.0) -> list[dict]:
-        """Wait for every event the session has published so far (its ``last_seq``)."""
-        async with httpx.AsyncClient(base_url=self.server.base_url, headers=self.server.headers) as client:
-            last_seq = (await client.get(f"/v1/sessions/{self.session_id}")).json()["last_seq"]
-        if last_seq:
-            await self.wait_for_seq(last_seq, timeout_s)
+        """Wait for every event the session has published so far: ``ping``, then wait for the ``pong``
+        (it queues behind everything published before it). The pong itself is not kept in ``events``."""
+        self._pongs = getattr(self, "_pongs", 0) + 1
+        await self._ws.send(json.dumps({"type": "ping"}))
+        async with asyncio.timeout(timeout_s):
+            while self._pong_count < self._pongs:
+                await asyncio.sleep(0.02)
         return self.events
 
     async def wait_closed(self, timeout_s: float = 10.0) -> int | None:
@@ -236,3 +251,69 @@ async def expect_close(ws, timeout_s: float = 30.0) -> tuple[int | None, str, li
     except ConnectionClosed:
         pass
     return ws.close_code, ws.close_reason, received
+
+
+# -- a real server process ---------------------------------------------------------------
+SERVER_START_TIMEOUT_S = 180.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``uvicorn service.app:create_app`` as ``floorcast serve`` runs it, on a free loopback port.
+
+    ``start``/``kill``/``stop`` may be called repeatedly (same port, token and data
+    dir), which is how the crash tests restart a server on the same record.
+    """
+
+    def __init__(self, data_dir: Path, log_path: Path, *, model: str = "base", env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.token = secrets.token_urlsafe(24)
+        self.log_path = log_path
+        self.env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": self.token, "FLOORCAST_DATA_DIR": str(data_dir),
+                    "FLOORCAST_MODEL": model, "HF_HUB_OFFLINE": "1", **(env or {})}
+        self.live = LiveServer(f"http://127.0.0.1:{self.port}", self.token, data_dir, log_path)
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "ServerProcess":
+        command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--log-level", "warning", "--ws-max-size", str(16 * 1024 * 1024),
+                   "--ws-ping-interval", "20", "--ws-ping-timeout", "60"]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.live.base_url}/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server not healthy after {SERVER_START_TIMEOUT_S} s:\n{self.log_path.read_text()}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handler runs, as in a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def __enter__(self) -> "ServerProcess":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -116,21 +116,23 @@ def test_session_reports_channel_stats_after_streaming(streamed):
     assert floor["audio_s"] == pytest.approx(run["stopped"]["audio_s"], abs=0.01) and floor["audio_s"] > 10
     assert floor["finals"] == len(finals) > 0
     assert floor["busy_s"] > 0
-    assert run["public"]["last_seq"] == run["events"][-1]["seq"] == len(run["events"])
+    # the as-spoken viewer does not receive the translations, which take seq numbers too
+    assert run["public"]["last_seq"] >= run["events"][-1]["seq"] >= len(run["events"])
 
 
 # -- (e) seq and the stable-prefix promise ---------------------------------------------------------
 @pytest.mark.eval
 def test_seq_and_stable_prefix_hold_over_a_real_time_stream(server, clip):
     path = clip(JFK)
-    session = server.create_session(title="stable prefix")
+    # no translations, so that this viewer receives every event the session publishes
+    session = server.create_session(title="stable prefix", translation_languages=[])
     # real time, so that the recogniser has the time to publish partials
     _, events = asyncio.run(stream_and_watch(server, session["id"], pcm16(load_audio(path)), pause_s=0.1))
-    assert_caption_invariants(events)  # seq +1, text[:stable] never changes, final starts with it
+    assert_caption_invariants(events)  # text[:stable] never changes, final starts with it
     partials = [e for e in events if e["type"] == "partial"]
     assert len(partials) >= 3
     assert any(e["stable"] > 0 for e in partials), "no partial committed any text"
-    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # +1, no gap
     for final in (e for e in events if e["type"] == "final"):
         for partial in (p for p in partials if p["segment_id"] == final["segment_id"]):
             assert final["text"].startswith(partial["text"][:partial["stable"]])

@@ -23,8 +23,9 @@ from service.protocol import (
 
 def test_json_schemas_generate_for_every_wire_message():
     schemas = json_schemas()
-    assert set(schemas) == {"SessionCreate", "SessionPublic", "StartMessage", "StopMessage", "ReadyEvent",
-                            "StoppedEvent", "PartialEvent", "FinalEvent", "SessionEndedEvent"}
+    assert set(schemas) == {"SessionCreate", "SessionPublic", "SessionUpdate", "StartMessage", "StopMessage",
+                            "SpeakerMessage", "ReadyEvent", "StoppedEvent", "PartialEvent", "FinalEvent",
+                            "CorrectionEvent", "RecordEvent", "SessionEndedEvent", "PongEvent"}
     for name, schema in schemas.items():
         assert schema["type"] == "object", name
         assert schema["properties"], name
@@ -97,7 +98,10 @@ def test_caption_events_round_trip():
                        {"word": "not.", "start": 1.4, "end": 2.0, "probability": 0.8}]}
     parsed = caption_event_adapter.validate_python(final)
     assert isinstance(parsed, FinalEvent)
-    assert parsed.model_dump() == final
+    assert parsed.model_dump(exclude_none=True) == final
+    translated = {**final, "lang": "fr", "words": [], "source_lang": "en", "translated": True, "engine": "apertium",
+                  "speaker": "Chair"}
+    assert caption_event_adapter.validate_python(translated).model_dump(exclude_none=True) == translated
     partial = {**{k: v for k, v in final.items() if k != "words"}, "type": "partial", "stable": 3}
     assert isinstance(caption_event_adapter.validate_python(partial), PartialEvent)
 

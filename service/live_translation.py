@@ -1,0 +1,128 @@
+"""Live translation of a session's captions: finals (always) and partials (when the session asks).
+
+The event loop only hands jobs to a :class:`TranslationWorker` and returns;
+translation runs in the worker's threads. Results come back to the loop,
+where the session gives each target language its own event (same
+``segment_id``, ``lang`` = target, ``source_lang`` = what was spoken,
+``translated`` false when no model covers the direction) and the store
+commits the translations before viewers see them.
+
+Only channels without a fixed language (the floor) are translated: a booth
+already is a human translation, and viewers of its language get it first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from models.translation.engine import TranslationError
+from models.translation.translator import TranslationResult, Translator
+from models.translation.worker import TranslationJob, TranslationWorker
+
+if TYPE_CHECKING:  # pragma: no cover
+    from captions_store.records import SegmentRecord
+    from service.sessions import LiveSession
+
+__all__ = ["LiveTranslation", "PARTIAL_INTERVAL_S"]
+
+log = logging.getLogger(__name__)
+PARTIAL_INTERVAL_S = 1.5  # at most one partial per stream is translated in this interval
+
+
+class LiveTranslation:
+    def __init__(self, translator: Translator, *, threads: int = 1) -> None:
+        self.translator = translator
+        self.worker = TranslationWorker(translator, on_result=self._on_result, on_error=self._on_error,
+                                        threads=threads, name="translation")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._jobs: dict[int, tuple[Callable, dict]] = {}  # id(job) -> (deliver on the loop, context)
+        self._last_partial_s: dict[tuple[str, str], float] = {}
+        self._waiting_partial: dict[tuple[str, str], int] = {}  # stream -> id of its queued partial job
+        self._coverage: list | None = None
+        self.latencies_s: list[float] = []  # submit -> result, finals only (last 1,000)
+
+    def coverage(self) -> list:
+        """The 30 directions with the engine and route that serve each (cached; installs call ``refresh``)."""
+        if self._coverage is None:
+            self._coverage = self.translator.status()
+        return self._coverage
+
+    def refresh(self) -> None:
+        self._coverage = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop(drain=True, timeout_s=10.0)
+
+    # -- the event loop's side ---------------------------------------------------------
+    def final(self, session: "LiveSession", wire: dict) -> None:
+        targets = session.translation_targets(wire["lang"])
+        if not targets or not wire["text"]:
+            return
+        self._submit(session, wire, targets, final=True, deliver=session.emit_translations)
+
+    def partial(self, session: "LiveSession", wire: dict) -> None:
+        if not session.spec.translate_partials:
+            return
+        stream = (session.id, wire["channel"])
+        now = time.monotonic()
+        if now - self._last_partial_s.get(stream, 0.0) < PARTIAL_INTERVAL_S:
+            return
+        targets = session.translation_targets(wire["lang"])
+        if targets and wire["text"]:
+            self._last_partial_s[stream] = now
+            self._submit(session, wire, targets, final=False, deliver=session.emit_translations)
+
+    def correction(self, session: "LiveSession | None", record: "SegmentRecord", targets: tuple[str, ...],
+                   glossary: Mapping | None, store_translations: Callable) -> None:
+        """Translate an edited segment again; ``store_translations(record, results)`` runs on the loop."""
+        if not targets:
+            return
+        job = TranslationJob(session_id=record.session_id, channel=record.channel, text=record.text, src=record.lang,
+                             targets=targets, final=True, segment_id=record.id, glossary=glossary)
+        self._jobs[id(job)] = (lambda ctx, results: store_translations(ctx["record"], results), {"record": record})
+        self.worker.submit_final(job)
+
+    def _submit(self, session: "LiveSession", wire: dict, targets: tuple[str, ...], *, final: bool,
+                deliver: Callable) -> None:
+        job = TranslationJob(session_id=session.id, channel=wire["channel"], text=wire["text"], src=wire["lang"],
+                             targets=targets, final=final, segment_id=wire["segment_id"],
+                             glossary=session.translation_glossary)
+        stream = (session.id, wire["channel"])
+        superseded = self._waiting_partial.pop(stream, None)  # the worker drops it; forget it here too
+        if superseded is not None:
+            self._jobs.pop(superseded, None)
+        if not final:
+            self._waiting_partial[stream] = id(job)
+        self._jobs[id(job)] = (lambda ctx, results: deliver(ctx["wire"], results), {"wire": wire})
+        (self.worker.submit_final if final else self.worker.submit_partial)(job)
+
+    # -- worker threads ----------------------------------------------------------------
+    def _on_result(self, job: TranslationJob, results: Mapping[str, TranslationResult]) -> None:
+        if job.final:
+            self.latencies_s = (self.latencies_s + [time.monotonic() - job.submitted_at_s])[-1000:]
+        self._loop.call_soon_threadsafe(self._deliver, job, dict(results))
+
+    def _on_error(self, job: TranslationJob, exc: BaseException) -> None:
+        """A job that could not run at all (e.g. a language outside the six): the original, marked untranslated."""
+        if not isinstance(exc, (TranslationError, ValueError)):
+            log.error("translation of %s failed: %r", job.segment_id, exc)
+        passthrough = {lang: TranslationResult(job.text, None, None, False, "none", error=str(exc))
+                       for lang in job.targets}
+        self._loop.call_soon_threadsafe(self._deliver, job, passthrough)
+
+    def _deliver(self, job: TranslationJob, results: dict[str, TranslationResult]) -> None:
+        entry = self._jobs.pop(id(job), None)
+        stream = (job.session_id, job.channel)
+        if self._waiting_partial.get(stream) == id(job):
+            del self._waiting_partial[stream]
+        if entry is None:  # a partial superseded before it ran never reports; a stale id is harmless
+            return
+        deliver, context = entry
+        deliver(context, results)

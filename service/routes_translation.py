@@ -1,0 +1,48 @@
+"""``GET /v1/translation/status``: which of the 30 directions are covered, by which engine and route."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from service.auth import Authorized
+
+__all__ = ["router", "DirectionPublic", "TranslationStatus"]
+
+router = APIRouter(prefix="/v1/translation", tags=["translation"])
+
+
+class DirectionPublic(BaseModel):
+    direction: str = Field(examples=["en-fr"])
+    src: str
+    tgt: str
+    engine: str | None
+    route: str = Field(description="direct, pivot (through `via`), or none")
+    via: str | None
+    model_version: str | None
+    chosen_by: str
+    note: str | None
+
+
+class TranslationStatus(BaseModel):
+    enabled: bool
+    directions: list[DirectionPublic]
+    missing: list[str] = Field(description="Directions no installed engine covers; viewers get the original text")
+    final_latency_p50_s: float | None = Field(description="Median time from a final to its translations, this process")
+
+
+@router.get("/status", response_model=TranslationStatus)
+async def translation_status(request: Request, _: Authorized, refresh: bool = False) -> TranslationStatus:
+    translation = request.app.state.translation
+    if translation is None:
+        return TranslationStatus(enabled=False, directions=[], missing=[], final_latency_p50_s=None)
+    if refresh:
+        translation.refresh()
+    rows = await asyncio.to_thread(translation.coverage)
+    latencies = sorted(translation.latencies_s)
+    return TranslationStatus(
+        enabled=True, directions=[DirectionPublic(**row.to_dict()) for row in rows],
+        missing=[row.direction for row in rows if row.route == "none"],
+        final_latency_p50_s=round(latencies[len(latencies) // 2], 3) if latencies else None)
