@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             translator = Translator(settings.data_dir.resolve(), settings.translation_engines,
                                     apertium_command=settings.apertium_command)
             translation = LiveTranslation(translator, threads=settings.translation_threads)
-            await asyncio.to_thread(translation.coverage)  # probe engines once, off the loop
+            await asyncio.to_thread(translation.warm_up)  # probe engines and load models once, off the loop
             translation.start(asyncio.get_running_loop())
         app.state.store = store
         app.state.writer = writer

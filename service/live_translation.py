@@ -50,6 +50,12 @@ class LiveTranslation:
             self._coverage = self.translator.status()
         return self._coverage
 
+    def warm_up(self) -> None:
+        """Load every installed neural model once, so that the first final of a session does not wait for it."""
+        rows = [row for row in self.coverage() if row.engine == "argos"]
+        for src in sorted({row.src for row in rows}):
+            self.translator.translate("Good morning.", src, [row.tgt for row in rows if row.src == src])
+
     def refresh(self) -> None:
         self._coverage = None
 

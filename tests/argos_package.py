@@ -54,9 +54,11 @@ def _train_sentencepiece(sentences: list[str]) -> bytes:
     import sentencepiece as spm
 
     model = io.BytesIO()
-    spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model, vocab_size=VOCAB,
-                                   model_type="unigram", character_coverage=1.0, hard_vocab_limit=False,
-                                   minloglevel=2)
+    # Every character must fit in the vocabulary: Chinese text brings well over a thousand of them.
+    characters = len(set("".join(sentences)))
+    spm.SentencePieceTrainer.train(sentence_iterator=iter(sentences), model_writer=model,
+                                   vocab_size=max(VOCAB, characters + 100), model_type="unigram",
+                                   character_coverage=1.0, hard_vocab_limit=False, minloglevel=2)
     return model.getvalue()
 
 
