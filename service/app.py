@@ -7,7 +7,6 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from captions_store.store import Store
@@ -16,9 +15,11 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service.errors import install_error_handlers
+from service import routes_live_vtt, routes_ops, routes_pages
+from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
+from service.metrics import ServiceMetrics
 from service.sessions import SessionRegistry
 from service.settings import Settings, get_settings
 from service.store_writer import StoreWriter
@@ -45,14 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         interrupted = await asyncio.to_thread(store.mark_interrupted)
         if interrupted:
             log.warning("sessions interrupted by the last shutdown: %s", ", ".join(interrupted))
-        writer = StoreWriter(store).start()
+        metrics: ServiceMetrics = app.state.metrics
+        writer = StoreWriter(store, on_commit_s=metrics.store_commit_s.observe).start()
         decoder, resolved = await asyncio.to_thread(load_decoder, settings)
         log.info("model %s loaded from %s", resolved.name, resolved.path)
         translation = None
         if settings.translation:
             translator = Translator(settings.data_dir.resolve(), settings.translation_engines,
                                     apertium_command=settings.apertium_command)
-            translation = LiveTranslation(translator, threads=settings.translation_threads)
+            translation = LiveTranslation(translator, threads=settings.translation_threads,
+                                          on_final_latency_s=metrics.translation_latency_s.observe)
             await asyncio.to_thread(translation.warm_up)  # probe engines and load models once, off the loop
             translation.start(asyncio.get_running_loop())
         app.state.store = store
@@ -60,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.decoder = decoder
         app.state.translation = translation
         app.state.registry = SessionRegistry(
-            app.state.broker, decoder, resolved.languages,
+            app.state.broker, metrics.timed(decoder), resolved.languages,
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
             max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
             translation=translation)
@@ -76,21 +79,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Live, multilingual captions for conference meetings")
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
+    app.state.metrics = ServiceMetrics(app.state)
     install_error_handlers(app)
-    app.include_router(routes_sessions.router)
+    app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
-    app.include_router(routes_transcripts.router)
-    app.include_router(routes_segments.router)
+    app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)
+    app.include_router(routes_segments.router, responses=ERROR_RESPONSES)
     app.include_router(routes_translation.router)
+    app.include_router(routes_ops.router)
 
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "model": app.state.decoder.name})
-
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
-
+    app.include_router(routes_pages.router)
+    app.include_router(routes_live_vtt.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

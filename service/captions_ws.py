@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from service.fanout import Broker, Viewer
+from service.logging_setup import set_log_context
 from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 from service.ws_common import accept_for_session, close
@@ -23,6 +25,7 @@ from service.protocol import CloseCode
 
 __all__ = ["router"]
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -63,6 +66,7 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
     session = await accept_for_session(websocket, session_id)
     if session is None:
         return
+    set_log_context(session_id=session.id)
     if lang is not None and lang not in UN_LANGUAGES and lang not in session.allowed_languages:
         await close(websocket, CloseCode.BAD_REQUEST, f"unknown language {lang[:20]!r}; one of {', '.join(UN_LANGUAGES)}")
         return
@@ -73,6 +77,7 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
     choice = ViewerChoice(lang, source, booths)  # type: ignore[arg-type]
     broker: Broker = websocket.app.state.broker
     viewer = broker.subscribe(session_id, choice)
+    log.info("viewer joined: lang=%s source=%s", lang, source)
     mine = [e for e in session.recent_finals if accepts(choice, e)]
     backlog = mine[-max(0, min(recent, 200)):] if recent > 0 else []
     tasks: list[asyncio.Task] = []
@@ -87,6 +92,7 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
                  asyncio.create_task(viewer.closed.wait())]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if viewer.lagging:
+            log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)
             await close(websocket, CloseCode.TRY_AGAIN_LATER, "viewer fell too far behind; reconnect")
     except (WebSocketDisconnect, RuntimeError):
         pass
@@ -94,3 +100,4 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
         for task in tasks:
             task.cancel()
         broker.unsubscribe(viewer)
+        log.info("viewer left")

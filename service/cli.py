@@ -22,6 +22,7 @@ from service.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, o
 from service.captions_format import LiveCaptions
 from service.cli_transcripts import transcripts_app
 from service.cli_translation import register as register_translation
+from service.cli_watch import register as register_watch
 from service.settings import Settings
 from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
 
@@ -33,6 +34,7 @@ models_app = typer.Typer(help="Speech and translation models: list, verify, prep
 app.add_typer(models_app, name="models")
 app.add_typer(transcripts_app, name="transcripts")
 register_translation(models_app, Settings)
+register_watch(app)
 console = Console()
 
 
@@ -44,6 +46,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
     import uvicorn
 
     from service.app import create_app
+    from service.logging_setup import configure_logging
 
     overrides = {k: v for k, v in {"host": host, "port": port, "model": model}.items() if v is not None}
     settings = Settings(**overrides)
@@ -52,7 +55,8 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
     if not token_from_env:
         console.print(f"admin token (set FLOORCAST_ADMIN_TOKEN to choose one): [bold]{settings.admin_token}[/]")
         console.print(f"viewer: http://{settings.host}:{settings.port}/?token={settings.admin_token}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+    configure_logging(settings.log_format)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", log_config=None,
                 ws_max_size=16 * 1024 * 1024, ws_ping_interval=20.0, ws_ping_timeout=60.0)
 
 

@@ -9,7 +9,7 @@ so one slow phone never slows the others or the recogniser.
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from service.viewer_filter import ViewerChoice, accepts
@@ -31,6 +31,8 @@ class Broker:
     def __init__(self, queue_events: int = 512) -> None:
         self._queue_events = queue_events
         self._viewers: dict[str, set[Viewer]] = defaultdict(set)
+        self.published: Counter[str] = Counter()  # events published, by type (for /metrics)
+        self.dropped_partials = 0  # partials not queued for a full viewer, every viewer so far
 
     def subscribe(self, session_id: str, choice: ViewerChoice = ViewerChoice()) -> Viewer:
         viewer = Viewer(session_id, asyncio.Queue(maxsize=self._queue_events), choice)
@@ -47,8 +49,12 @@ class Broker:
     def viewer_count(self, session_id: str) -> int:
         return len(self._viewers.get(session_id, ()))
 
+    def viewers(self) -> list[Viewer]:
+        return [viewer for viewers in self._viewers.values() for viewer in viewers]
+
     def publish(self, session_id: str, event: dict) -> None:
         """Called on the event loop; never blocks."""
+        self.published[event.get("type", "")] += 1
         for viewer in list(self._viewers.get(session_id, ())):
             if viewer.lagging or not accepts(viewer.choice, event):
                 continue
@@ -57,6 +63,7 @@ class Broker:
             except asyncio.QueueFull:
                 if event.get("type") == "partial":
                     viewer.dropped_partials += 1
+                    self.dropped_partials += 1
                 else:
                     viewer.lagging = True
                     viewer.closed.set()

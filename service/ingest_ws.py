@@ -15,8 +15,10 @@ import logging
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
+from starlette.websockets import WebSocketDisconnect
 
 from service.audio_in import BadAudio, PcmConverter
+from service.logging_setup import set_log_context
 from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
                               ingest_message_adapter)
 from service.sessions import ChannelState, LiveSession, SessionError
@@ -34,6 +36,10 @@ class ProtocolError(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+class ClientGone(Exception):
+    """The connection closed under a send: the client left, or the protocol layer closed it."""
 
 
 def parse_message(text: str) -> StartMessage | StopMessage | SpeakerMessage:
@@ -66,6 +72,7 @@ class IngestConnection:
             while True:
                 message = await self.ws.receive()
                 if message["type"] == "websocket.disconnect":
+                    log.info("ingest client disconnected")
                     return
                 if self.failed is not None:
                     raise ProtocolError(CloseCode.INTERNAL_ERROR, "recogniser failed; reconnect to continue")
@@ -74,7 +81,10 @@ class IngestConnection:
                 elif message.get("text") is not None:
                     if await self._control(parse_message(message["text"])):
                         return
+        except ClientGone:
+            log.info("ingest client left before the server's answer was sent")
         except ProtocolError as exc:
+            log.info("ingest closed with %d: %s", exc.code, exc.reason)
             await self._finish()  # release the channel first, so a client told why may reconnect at once
             await close(self.ws, exc.code, exc.reason)
         finally:
@@ -95,14 +105,23 @@ class IngestConnection:
                 raise ProtocolError(CloseCode.CONFLICT, str(exc)) from None
             self.converter = PcmConverter(message.sample_rate, message.channels)
             ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s)
-            await self.ws.send_text(ready.model_dump_json())
+            await self._send(ready.model_dump_json())
+            log.info("ingest started: %d Hz, %d channel(s), at %.3f s", message.sample_rate, message.channels,
+                     self.channel.offset_s)
             return False
         if self.channel is None:
             raise ProtocolError(CloseCode.INVALID_PAYLOAD, "stop before start")
         audio_s = await self._finish()
-        await self.ws.send_text(StoppedEvent(audio_s=round(audio_s, 3)).model_dump_json())
+        log.info("ingest stopped after %.1f s of audio", audio_s)
+        await self._send(StoppedEvent(audio_s=round(audio_s, 3)).model_dump_json())
         await close(self.ws, CloseCode.NORMAL, "stopped")
         return True
+
+    async def _send(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError):  # RuntimeError: the protocol layer had already closed it
+            raise ClientGone from None
 
     async def _audio(self, data: bytes) -> None:
         if len(data) > self.max_frame_bytes:
@@ -118,6 +137,7 @@ class IngestConnection:
 
     def _on_failure(self, exc: BaseException) -> None:
         self.failed = exc
+        log.error("recogniser failed: %r", exc, extra={"session_id": self.session.id, "channel": self.channel_name})
         asyncio.ensure_future(close(self.ws, CloseCode.INTERNAL_ERROR, "recogniser failed; reconnect to continue"))
 
     async def _finish(self) -> float:
@@ -154,5 +174,6 @@ async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") 
     if channel not in session.channels:
         await close(websocket, CloseCode.NOT_FOUND, f"session has no channel {channel!r}")
         return
+    set_log_context(session_id=session.id, channel=channel)
     settings = websocket.app.state.settings
     await IngestConnection(websocket, session, channel, settings.max_frame_bytes).run()

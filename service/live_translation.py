@@ -33,8 +33,10 @@ PARTIAL_INTERVAL_S = 1.5  # at most one partial per stream is translated in this
 
 
 class LiveTranslation:
-    def __init__(self, translator: Translator, *, threads: int = 1) -> None:
+    def __init__(self, translator: Translator, *, threads: int = 1,
+                 on_final_latency_s: Callable[[float], None] | None = None) -> None:
         self.translator = translator
+        self._on_final_latency_s = on_final_latency_s  # metrics; called on a worker thread
         self.worker = TranslationWorker(translator, on_result=self._on_result, on_error=self._on_error,
                                         threads=threads, name="translation")
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,13 +114,17 @@ class LiveTranslation:
     # -- worker threads ----------------------------------------------------------------
     def _on_result(self, job: TranslationJob, results: Mapping[str, TranslationResult]) -> None:
         if job.final:
-            self.latencies_s = (self.latencies_s + [time.monotonic() - job.submitted_at_s])[-1000:]
+            latency_s = time.monotonic() - job.submitted_at_s
+            self.latencies_s = (self.latencies_s + [latency_s])[-1000:]
+            if self._on_final_latency_s is not None:
+                self._on_final_latency_s(latency_s)
         self._loop.call_soon_threadsafe(self._deliver, job, dict(results))
 
     def _on_error(self, job: TranslationJob, exc: BaseException) -> None:
         """A job that could not run at all (e.g. a language outside the six): the original, marked untranslated."""
         if not isinstance(exc, (TranslationError, ValueError)):
-            log.error("translation of %s failed: %r", job.segment_id, exc)
+            log.error("translation of %s failed: %r", job.segment_id, exc,
+                      extra={"session_id": job.session_id, "channel": job.channel})
         passthrough = {lang: TranslationResult(job.text, None, None, False, "none", error=str(exc))
                        for lang in job.targets}
         self._loop.call_soon_threadsafe(self._deliver, job, passthrough)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     translation_threads: int = Field(1, description="Translation worker threads (each may use one CPU core)")
     apertium_command: str = "apertium"
     verify_models: bool = True
+    log_format: Literal["json", "text"] | None = Field(None, description="json or text; default: json in production")
+    metrics_token: str = Field("", description="Bearer token /metrics asks for; empty: none")
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":
@@ -49,6 +52,12 @@ class Settings(BaseSettings):
             self.admin_token = secrets.token_urlsafe(24)
         elif self.environment == "production" and len(self.admin_token) < 16:
             raise ValueError("FLOORCAST_ADMIN_TOKEN must be at least 16 characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _log_format(self) -> "Settings":
+        if self.log_format is None:
+            self.log_format = "json" if self.environment == "production" else "text"
         return self
 
 

@@ -50,8 +50,9 @@ class WriterStats:
 
 class StoreWriter:
     def __init__(self, store: Store, *, max_batch: int = 1000, max_attempts: int = 3,
-                 retry_s: float = 0.2) -> None:
+                 retry_s: float = 0.2, on_commit_s: Callable[[float], None] | None = None) -> None:
         self._store = store
+        self._on_commit_s = on_commit_s  # told each commit's duration (metrics), on the writer thread
         self._max_batch = max_batch
         self._max_attempts = max_attempts
         self._retry_s = retry_s
@@ -71,6 +72,16 @@ class StoreWriter:
         with self._changed:
             self._unwritten += 1
         self._queue.put(_Item(list(segments), list(translations), done))
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def pending(self) -> int:
+        """Submitted items not committed yet."""
+        with self._changed:
+            return self._unwritten
 
     def wait_idle(self, timeout_s: float | None = None) -> bool:
         """True once everything submitted so far is committed."""
@@ -159,6 +170,8 @@ class StoreWriter:
         self.stats.items += len(items)
         self.stats.largest_batch = max(self.stats.largest_batch, len(items))
         self.stats.commit_s = (self.stats.commit_s + [seconds])[-1000:]
+        if self._on_commit_s is not None:
+            self._on_commit_s(seconds)
 
     @staticmethod
     def _notify(items: list[_Item], stored: bool) -> None:

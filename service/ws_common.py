@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect
 
 from service.auth import websocket_token
 from service.protocol import CloseCode
@@ -19,7 +20,7 @@ def _reason(text: str) -> str:
 async def close(websocket: WebSocket, code: int, reason: str) -> None:
     try:
         await websocket.close(code, _reason(reason))
-    except RuntimeError:  # already closed
+    except (RuntimeError, WebSocketDisconnect):  # already closed, or the client has gone
         pass
 
 

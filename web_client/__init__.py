@@ -1,4 +1,9 @@
-"""Static pages served by the service (viewer)."""
+"""The web client, served by the service: viewer, captioner console, staff pages, webcast overlay.
+
+Plain HTML, CSS and JavaScript modules, no build step and nothing fetched from
+elsewhere. ``service.routes_pages`` serves the pages; everything in this folder
+is also mounted at ``/static``.
+"""
 
 from pathlib import Path
 

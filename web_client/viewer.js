@@ -1,77 +1,168 @@
-// Minimal live viewer: finished segments go to the role="log" region; the open
-// segment shows its stable prefix in full contrast and its tail as tentative.
-const params = new URLSearchParams(location.search);
-const token = params.get("token") || localStorage.getItem("floorcast.token") || "";
-if (params.get("token")) localStorage.setItem("floorcast.token", token);
-const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
-const select = document.getElementById("session");
-const statusEl = document.getElementById("status");
-const log = document.getElementById("captions");
-const partialEl = document.getElementById("partial");
-const partials = new Map();
-let socket = null;
+// The live viewer: join a session, pick a language, read captions as they come.
 
-function renderPartials() {
-  partialEl.replaceChildren();
-  for (const ev of partials.values()) {
-    const line = document.createElement("span");
-    line.lang = ev.lang;
-    if (ev.lang === "ar") line.dir = "rtl";
-    const stable = document.createElement("span");
-    stable.textContent = ev.text.slice(0, ev.stable);
-    const tail = document.createElement("span");
-    tail.className = "tentative";
-    tail.textContent = ev.text.slice(ev.stable);
-    line.append(stable, tail, " ");
-    partialEl.append(line);
-  }
-}
+import { api, ApiError, hasToken, tokenPrompt } from "./auth.js";
+import { CaptionBoard } from "./caption_board.js";
+import { CaptionFeed } from "./caption_feed.js";
+import { say, sessionFromPath } from "./format.js";
+import { fillLanguageSelect, languageName, LANGUAGES } from "./languages.js";
+import { bindSettingsForm } from "./viewer_settings.js";
 
-function onEvent(ev) {
-  if (ev.type === "partial") {
-    partials.set(ev.segment_id, ev);
-  } else if (ev.type === "final") {
-    partials.delete(ev.segment_id);
-    if (ev.text) {
-      const p = document.createElement("p");
-      p.lang = ev.lang;
-      if (ev.lang === "ar") p.dir = "rtl";
-      const ch = document.createElement("span");
-      ch.className = "channel";
-      ch.textContent = ev.channel;
-      p.append(ch, ev.text);
-      log.append(p);
-      p.scrollIntoView({ block: "end" });
-    }
-  } else if (ev.type === "session_ended") {
-    statusEl.textContent = "Session ended";
-  }
-  renderPartials();
-}
+const $ = (id) => document.getElementById(id);
+const LANG_KEY = "floorcast.lang";
+const connection = $("connection");
 
-function connect(id) {
-  if (socket) socket.close();
-  log.replaceChildren();
-  partials.clear();
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${proto}://${location.host}/v1/sessions/${id}/captions?token=${encodeURIComponent(token)}`);
-  socket.onopen = () => { statusEl.textContent = `Connected to session ${id}`; };
-  socket.onmessage = (m) => onEvent(JSON.parse(m.data));
-  socket.onclose = (e) => { statusEl.textContent = `Disconnected (${e.code}${e.reason ? ": " + e.reason : ""})`; };
-}
-
-async function loadSessions(selectId) {
-  const r = await fetch("/v1/sessions", { headers });
-  if (!r.ok) { statusEl.textContent = `Cannot list sessions: HTTP ${r.status} (add ?token=…)`; return; }
-  const sessions = await r.json();
-  select.replaceChildren(...sessions.map((s) => new Option(`${s.title} (${s.id}, ${s.status})`, s.id)));
-  const id = selectId || params.get("session") || (sessions[0] && sessions[0].id);
-  if (id) { select.value = id; connect(id); }
-}
-
-select.addEventListener("change", () => connect(select.value));
-document.getElementById("new").addEventListener("click", async () => {
-  const r = await fetch("/v1/sessions", { method: "POST", headers, body: JSON.stringify({ title: "Meeting" }) });
-  if (r.ok) loadSessions((await r.json()).id);
+const board = new CaptionBoard({
+  history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"),
+  scroller: $("caption-window"), onChange: showLiveControls,
 });
-loadSessions();
+let feed = null;
+let sessionId = sessionFromPath("/s/") || new URL(location.href).searchParams.get("session") || "";
+
+function chosenLanguage() {
+  const fromUrl = new URL(location.href).searchParams.get("lang");
+  const wanted = fromUrl ?? localStorage.getItem(LANG_KEY) ?? "";
+  return wanted === "" || LANGUAGES.some((l) => l.code === wanted) ? wanted : "";
+}
+
+function showLiveControls() {
+  const behind = board.paused || !board.following;
+  $("pause").setAttribute("aria-pressed", String(board.paused));
+  $("jump-live").hidden = !behind;
+  $("unseen").textContent = behind && board.unseen ? `${board.unseen} new line${board.unseen === 1 ? "" : "s"}` : "";
+}
+
+function languageSpan(code) {
+  const span = document.createElement("span");
+  span.lang = code;
+  span.textContent = languageName(code);
+  return span;
+}
+
+/** A final in the chosen language that had to be shown untranslated says so once, until translations return. */
+function noteTranslation(event) {
+  const notice = $("translation-notice");
+  const untranslated = event.translated === false && event.source_lang && event.source_lang !== event.lang;
+  if (!untranslated) {
+    if (event.source_lang) notice.replaceChildren();
+    return;
+  }
+  if (notice.dataset.pair === `${event.source_lang}>${event.lang}` && notice.childNodes.length) return;
+  notice.dataset.pair = `${event.source_lang}>${event.lang}`;
+  notice.replaceChildren("No translation model for ", languageSpan(event.lang), " from ",
+                         languageSpan(event.source_lang), "; showing the original.");
+}
+
+function onEvent(event) {
+  if (event.type === "record") {
+    $("record-banner").hidden = !event.off_record;
+  } else if (event.type === "session_ended") {
+    say(connection, "The session has ended.");
+  } else {
+    if (event.type === "final" && !event.replay) noteTranslation(event);
+    board.apply(event);
+  }
+}
+
+function onState(state, detail, code) {
+  if (state === "connecting") say(connection, "Connecting…");
+  else if (state === "live") {
+    board.clearPartials();
+    say(connection, "Live");
+  } else if (state === "reconnecting") say(connection, `Connection lost. Reconnecting in ${detail} s…`, true);
+  else if (state === "ended") say(connection, "The session has ended.");
+  else if (state === "failed") {
+    say(connection, detail, true);
+    if (code === 4401) tokenPrompt($("auth"), connect);
+  }
+}
+
+let generation = 0; // a newer connect() (another language, another session) makes older ones give up
+
+async function connect() {
+  const mine = ++generation;
+  if (feed) feed.stop();
+  feed = null;
+  board.clear();
+  $("translation-notice").replaceChildren();
+  if (!sessionId) {
+    say(connection, "Enter a session code to see its captions.");
+    listLiveSessions();
+    return;
+  }
+  $("join-code").value = sessionId;
+  try {
+    const session = await api(`/v1/sessions/${encodeURIComponent(sessionId)}`);
+    $("session-title").textContent = session.title;
+    document.title = `${session.title} — live captions — floorcast`;
+    $("record-banner").hidden = !session.off_record;
+    board.setAnnounceAfter(session.last_seq);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      say(connection, "An access token is needed to follow this session.", true);
+      tokenPrompt($("auth"), connect);
+      return;
+    }
+    if (error instanceof ApiError && error.status === 404) {
+      say(connection, `No session has the code ${sessionId}.`, true);
+      return;
+    }
+    // Offline or a server error: the feed below keeps trying.
+  }
+  if (mine !== generation) return;
+  feed = new CaptionFeed({ sessionId, lang: $("lang").value, onEvent, onState }).start();
+}
+
+async function listLiveSessions() {
+  if (!hasToken()) return;
+  try {
+    const sessions = (await api("/v1/sessions")).filter((s) => s.status === "live");
+    const items = sessions.map((s) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `/s/${encodeURIComponent(s.id)}`;
+      link.textContent = `${s.title}${s.room ? ` (${s.room})` : ""} — code ${s.id}`;
+      item.append(link);
+      return item;
+    });
+    $("live-now-list").replaceChildren(...items);
+    $("live-now").hidden = items.length === 0;
+  } catch { /* the join form still works */ }
+}
+
+$("join-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const code = $("join-code").value.trim();
+  if (!code) return;
+  const url = new URL(`/s/${encodeURIComponent(code)}`, location.href);
+  const lang = $("lang").value;
+  if (lang) url.searchParams.set("lang", lang);
+  history.pushState(null, "", url);
+  sessionId = code;
+  connect();
+});
+
+$("lang").addEventListener("change", () => {
+  const lang = $("lang").value;
+  localStorage.setItem(LANG_KEY, lang);
+  const url = new URL(location.href);
+  if (lang) url.searchParams.set("lang", lang); else url.searchParams.delete("lang");
+  history.replaceState(history.state, "", url);
+  connect();
+});
+
+$("pause").addEventListener("click", () => {
+  if (board.paused) board.jumpToLive(); else board.pause();
+});
+$("jump-live").addEventListener("click", () => {
+  board.jumpToLive();
+  $("caption-window").focus();
+});
+window.addEventListener("popstate", () => {
+  sessionId = sessionFromPath("/s/") || "";
+  connect();
+});
+
+fillLanguageSelect($("lang"));
+$("lang").value = chosenLanguage();
+bindSettingsForm({ onLayoutChange: () => { if (!board.paused) board.jumpToLive(); } });
+connect();
