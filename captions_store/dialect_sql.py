@@ -1,17 +1,13 @@
-"""The two statements that differ between SQLite and PostgreSQL: insert-or-ignore and upsert."""
+"""The one statement that differs between SQLite and PostgreSQL here: ``INSERT ... ON CONFLICT``."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["insert_ignore", "insert_for"]
+__all__ = ["insert_for"]
 
 
 def insert_for(conn: Connection, table: Table):
+    """An insert with ``on_conflict_do_update`` / ``on_conflict_do_nothing`` for the connection's database."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def insert_ignore(conn: Connection, table: Table, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(insert_for(conn, table).on_conflict_do_nothing(), rows)

@@ -80,9 +80,14 @@ def alembic_config() -> Config:
     return config
 
 
+MIGRATION_LOCK_KEY = 0x666C6F6F72  # "floor": any constant shared by every floorcast instance
+
+
 def migrate(engine: Engine, revision: str = "head", *, downgrade: bool = False) -> None:
     """``upgrade`` to ``revision`` (or ``downgrade`` to it) in one transaction."""
     config = alembic_config()
     with engine.execution_options(**WRITE).begin() as conn:
+        if conn.dialect.name == "postgresql":  # instances starting together: one migrates, the others wait
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = conn
         (command.downgrade if downgrade else command.upgrade)(config, revision)

@@ -12,7 +12,8 @@ from datetime import datetime
 
 __all__ = [
     "SessionRecord", "SegmentIn", "TranslationIn", "SegmentRecord", "TranslationRecord",
-    "RevisionRecord", "TranscriptLine", "TranscriptDoc", "SearchHit", "SearchPage",
+    "RevisionRecord", "TranscriptLine", "TranscriptDoc", "SearchHit", "SearchPage", "CaptionRecord",
+    "ChannelProgress", "SessionProgress", "SessionAccess", "TokenRecord", "IssuedToken",
 ]
 
 
@@ -29,6 +30,8 @@ class SessionRecord:
     glossary: tuple[dict, ...] = ()  # [{"term": ..., "renderings": {"fr": ...}}]
     off_record: bool = False
     segment_count: int = 0
+    public: bool = False  # captions readable without a token or join code
+    join_code: str = field(default="", repr=False)  # viewers of a private session may present it; made when empty
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class TranslationRecord:
     model_version: str
     source_revision: int
     created_at: datetime
+    seq: int | None = None  # the seq of the live event that carried it (None: translated after an edit)
 
 
 @dataclass(frozen=True)
@@ -143,3 +147,65 @@ class SearchHit:
 class SearchPage:
     hits: tuple[SearchHit, ...]
     next_cursor: str | None  # opaque; pass back as ``cursor`` for the next page
+
+
+@dataclass(frozen=True)
+class CaptionRecord:
+    """One stored caption event for replay: a segment as spoken (``lang`` None) or one of its translations."""
+
+    seq: int
+    segment: SegmentRecord
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class ChannelProgress:
+    segments: int  # highest segment number n of "<session>.<channel>.<n>" stored
+    end_s: float  # end of the last stored segment on the session timeline
+
+
+@dataclass(frozen=True)
+class SessionProgress:
+    """How far a session's record goes: where a revived session continues."""
+
+    last_seq: int
+    channels: dict[str, ChannelProgress] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    """What deciding who may watch a session needs, and no more."""
+
+    session_id: str
+    public: bool
+    join_code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """An access token as stored: never its secret (the store keeps only a digest of it)."""
+
+    id: str
+    role: str  # admin | captioner | staff | viewer
+    session_id: str | None  # None: every session
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    def state(self, now: datetime) -> str:
+        """active, expired or revoked (revoked wins)."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token just created: ``token`` is the whole bearer string, shown this once and never stored."""
+
+    record: TokenRecord
+    token: str = field(repr=False)

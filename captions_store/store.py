@@ -24,11 +24,12 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from captions_store import reads, writes
+from captions_store import reads, replay, tokens_store, writes
 from captions_store.engine import WRITE, make_engine, migrate
 from captions_store.errors import Conflict, InvalidInput, NotFound, QueryError, StoreError, translate_errors
-from captions_store.records import (RevisionRecord, SearchPage, SegmentIn, SegmentRecord, SessionRecord,
-                                    TranscriptDoc, TranslationIn)
+from captions_store.records import (CaptionRecord, IssuedToken, RevisionRecord, SearchPage, SegmentIn, SegmentRecord,
+                                    SessionAccess, SessionProgress, SessionRecord, TokenRecord, TranscriptDoc,
+                                    TranslationIn)
 from captions_store.search import search as run_search
 from captions_store.search_postgres import PostgresSearch
 from captions_store.search_sqlite import SqliteSearch
@@ -155,6 +156,19 @@ class Store:
             return reads.segments_after(conn, session_id, seq, limit=limit)
 
     @translate_errors
+    def captions_after(self, session_id: str, seq: int, *, before: int | None = None,
+                       limit: int = 5000) -> list[CaptionRecord]:
+        """Stored caption events (segments as spoken, translations) with ``seq < event seq < before``."""
+        with self._read() as conn:
+            return replay.captions_after(conn, session_id, seq, before=before, limit=limit)
+
+    @translate_errors
+    def session_progress(self, session_id: str) -> SessionProgress:
+        """The last stored seq and, per channel, the last segment number and end time."""
+        with self._read() as conn:
+            return replay.session_progress(conn, session_id)
+
+    @translate_errors
     def edit_segment(self, segment_id: str, *, editor: str, text: str | None = None,
                      speaker: str | None = None) -> SegmentRecord:
         """A new revision (unless nothing changes). A text change makes the translations stale; a speaker
@@ -189,3 +203,44 @@ class Store:
         with self._read() as conn:
             return run_search(conn, self._search, q, lang=lang, session_id=session_id, date_from=date_from,
                               date_to=date_to, limit=limit, cursor=cursor)
+
+    # access: tokens (stored as digests) and who may watch a session (see captions_store.tokens_store)
+    @translate_errors
+    def create_token(self, *, role: str, session_id: str | None = None, label: str = "",
+                     expires_at: datetime | None = None) -> IssuedToken:
+        """A new token; the returned ``token`` string is the only copy of its secret."""
+        with self._write() as conn:
+            return tokens_store.insert_token(conn, role=role, session_id=session_id, label=label,
+                                             expires_at=expires_at)
+
+    @translate_errors
+    def list_tokens(self, *, limit: int = 500, offset: int = 0) -> list[TokenRecord]:
+        """Newest first, revoked and expired ones included."""
+        with self._read() as conn:
+            return tokens_store.list_tokens(conn, limit=limit, offset=offset)
+
+    @translate_errors
+    def get_token(self, token_id: str) -> TokenRecord:
+        with self._read() as conn:
+            return tokens_store.get_token(conn, token_id)
+
+    @translate_errors
+    def revoke_token(self, token_id: str) -> TokenRecord:
+        with self._write() as conn:
+            return tokens_store.revoke_token(conn, token_id)
+
+    @translate_errors
+    def token_for(self, presented: str) -> TokenRecord | None:
+        """The stored token whose secret this is (in whatever state), or None."""
+        with self._read() as conn:
+            return tokens_store.token_for(conn, presented)
+
+    @translate_errors
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        with self._write() as conn:
+            tokens_store.touch_token(conn, token_id, at)
+
+    @translate_errors
+    def session_access(self, session_id: str) -> SessionAccess:
+        with self._read() as conn:
+            return tokens_store.session_access(conn, session_id)

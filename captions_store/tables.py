@@ -16,7 +16,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, In
     UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["SessionRow", "SegmentRow", "TranslationRow", "RevisionRow", "SearchDocRow", "metadata"]
+__all__ = ["SessionRow", "SegmentRow", "TranslationRow", "RevisionRow", "SearchDocRow", "TokenRow", "metadata"]
 
 metadata = SQLModel.metadata
 
@@ -40,6 +40,8 @@ class SessionRow(SQLModel, table=True):
     off_record: bool = Field(default=False, nullable=False)
     # Orders sessions by start time for search: the high bits of every search_docs id (see doc_keys).
     search_key: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    public: bool = Field(default=False, nullable=False)
+    join_code: str = Field(default="", sa_column=Column(String(16), nullable=False, default=""))
 
 
 class SegmentRow(SQLModel, table=True):
@@ -75,6 +77,7 @@ class TranslationRow(SQLModel, table=True):
     model_version: str = Field(sa_column=Column(String(200), nullable=False, default=""))
     source_revision: int = Field(sa_column=Column(Integer, nullable=False))
     created_at: datetime = Field(sa_column=_utc_column())
+    seq: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, index=True))
 
 
 class RevisionRow(SQLModel, table=True):
@@ -105,3 +108,19 @@ class SearchDocRow(SQLModel, table=True):
     lang: str = Field(sa_column=Column(String(16), nullable=False))
     ix: str = Field(sa_column=Column(String(8), nullable=False))  # index group: languages.index_group(lang)
     search_text: str = Field(sa_column=Column(String, nullable=False))
+
+
+class TokenRow(SQLModel, table=True):
+    """An access token: its secret is kept only as a SHA-256 digest (see :mod:`captions_store.tokens_store`)."""
+
+    __tablename__ = "access_tokens"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    secret_sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    session_id: str | None = Field(default=None, sa_column=Column(String(128), nullable=True, index=True))
+    label: str = Field(sa_column=Column(String(200), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=_utc_column())
+    expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    last_used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -49,6 +49,7 @@ def _mark_ranges() -> list[tuple[int, int]]:
 _CJK = _class_of(list(_CJK_RANGES))
 _WORD_CHAR = rf"(?:[^\W_{_CJK}]|[{_class_of(_mark_ranges())}])"
 _TOKEN = re.compile(rf"[{_CJK}]|{_WORD_CHAR}+")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
 _LATIN_MAX = 0x024F
 
 
@@ -59,9 +60,9 @@ class Token:
     end: int
 
 
-def is_cjk(char: str) -> bool:
-    code = ord(char[0])
-    return any(a <= code <= b for a, b in _CJK_RANGES)
+def is_cjk(text: str) -> bool:
+    """Does ``text`` begin with a Chinese or Japanese character (a token of its own)?"""
+    return _CJK_CHAR.match(text) is not None
 
 
 @lru_cache(maxsize=1 << 18)

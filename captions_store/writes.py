@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from captions_store.dialect_sql import insert_for
 from captions_store.doc_keys import MAX_SEARCH_KEY, session_range
@@ -14,6 +14,7 @@ from captions_store.records import SegmentIn, SessionRecord, TranslationIn
 from captions_store.search_index import SearchBackend, refresh_translation_docs, reindex_source, source_doc
 from captions_store.tables import RevisionRow, SearchDocRow, SegmentRow, SessionRow, TranslationRow
 from captions_store.timeutil import to_utc, utc_now
+from captions_store.tokens_store import new_join_code
 
 __all__ = ["insert_session", "write_batch", "edit_segment", "delete_session", "SESSION_STATUSES"]
 
@@ -39,12 +40,14 @@ def insert_session(conn: Connection, record: SessionRecord) -> SessionRecord:
     if conn.execute(select(_sessions.c.id).where(_sessions.c.id == record.id)).first() is not None:
         raise Conflict(f"session {record.id!r} exists")
     started_at = to_utc(record.started_at) or utc_now()
+    join_code = record.join_code or new_join_code()
     conn.execute(insert(_sessions).values(
         id=record.id, title=record.title, room=record.room, status=record.status, started_at=started_at,
         ended_at=to_utc(record.ended_at), languages=list(record.languages), channels=list(record.channels),
-        glossary=list(record.glossary), off_record=record.off_record,
+        glossary=list(record.glossary), off_record=record.off_record, public=record.public, join_code=join_code,
         search_key=_free_search_key(conn, started_at)))
-    return replace(record, started_at=started_at, ended_at=to_utc(record.ended_at), segment_count=0)
+    return replace(record, started_at=started_at, ended_at=to_utc(record.ended_at), segment_count=0,
+                   join_code=join_code)
 
 
 def _free_search_key(conn: Connection, started_at: datetime) -> int:
@@ -119,11 +122,12 @@ def _write_translations(conn: Connection, backend: SearchBackend, translations: 
     statement = statement.on_conflict_do_update(
         index_elements=["segment_id", "lang"],
         set_={"text": excluded.text, "engine": excluded.engine, "model_version": excluded.model_version,
-              "source_revision": excluded.source_revision, "created_at": excluded.created_at},
+              "source_revision": excluded.source_revision, "created_at": excluded.created_at,
+              "seq": func.coalesce(excluded.seq, _translations.c.seq)},
         where=_translations.c.source_revision <= excluded.source_revision)  # a late old translation loses
     conn.execute(statement, [
         {"segment_id": t.segment_id, "lang": t.lang, "text": t.text, "engine": t.engine,
-         "model_version": t.model_version, "source_revision": t.source_revision, "created_at": now}
+         "model_version": t.model_version, "source_revision": t.source_revision, "created_at": now, "seq": t.seq}
         for t in translations])
     refresh_translation_docs(conn, backend, {(t.segment_id, t.lang) for t in translations})
 

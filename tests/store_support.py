@@ -46,7 +46,8 @@ def fresh_database(backend: str, data_dir: Path) -> Iterator[Database]:
 
     url = make_url(os.environ[PG_ENV])
     name = f"floorcast_test_{secrets.token_hex(6)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    # CREATE/DROP DATABASE from the maintenance database, whatever happens to the one in the URL.
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "

@@ -49,6 +49,39 @@ def test_migrations_create_the_schema_from_empty_and_downgrade_to_nothing(empty_
         engine.dispose()
 
 
+def _search_docs_kind(engine) -> str:
+    """PostgreSQL's relkind of search_docs: "r" a table, "p" a partitioned one."""
+    if engine.dialect.name != "postgresql":
+        return "sqlite"
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT relkind FROM pg_class WHERE relname = 'search_docs'").scalar()
+
+
+def test_search_survives_the_partitioning_migration_both_ways(empty_database):
+    """0003 moves PostgreSQL's search_docs into a partition per language and back, with the rows in it."""
+    engine = make_engine(empty_database.url, empty_database.data_dir)
+    try:
+        migrate(engine)
+        store = Store(engine)
+        session_id = new_session(store)
+        store.write_batch([segment(session_id, 1, "The Trusteeship Council met.", "en"),
+                           segment(session_id, 2, "Совет по Опеке собрался.", "ru")],
+                          [TranslationIn(segment_id=f"{session_id}.floor.1", lang="fr", engine="argos",
+                                         text="Le Conseil de tutelle s'est réuni.")])
+        expected = {(f"{session_id}.floor.1", "en"), (f"{session_id}.floor.1", "fr"), (f"{session_id}.floor.2", "ru")}
+
+        def found() -> set[tuple[str, str]]:
+            return {(h.segment_id, h.lang) for q in ("trusteeship", "tutelle", "опеке") for h in store.search(q).hits}
+
+        assert found() == expected and _search_docs_kind(engine) in ("p", "sqlite")
+        migrate(engine, "0002", downgrade=True)
+        assert found() == expected and _search_docs_kind(engine) in ("r", "sqlite")
+        migrate(engine)
+        assert found() == expected and _search_docs_kind(engine) in ("p", "sqlite")
+    finally:
+        engine.dispose()
+
+
 def test_sqlite_file_is_in_wal_mode_with_foreign_keys(tmp_path):
     opened = Store.open(None, tmp_path)
     opened.close()

@@ -1,9 +1,9 @@
 """Alembic environment: migrations run on the connection the store hands over.
 
 ``Store.open`` passes its own connection in ``config.attributes["connection"]``.
-For developers, ``sqlalchemy.url`` in an ini file works too::
+By hand, with the repository's ``alembic.ini``::
 
-    alembic -x url=sqlite:///.data/floorcast.db -c /dev/null ... (or build a Config in Python)
+    alembic -x url=sqlite:///.data/floorcast.db upgrade head
 """
 
 from __future__ import annotations
