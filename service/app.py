@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from captions_store.store import Store
@@ -15,11 +19,14 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import routes_live_vtt, routes_ops, routes_pages
+from service import routes_live_vtt, routes_ops, routes_pages, routes_tokens
+from service.body_limit import BodyLimit
 from service.errors import ERROR_RESPONSES, install_error_handlers
+from service.event_bus import LocalBus
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.metrics import ServiceMetrics
+from service.rate_limit import RateLimits
 from service.sessions import SessionRegistry
 from service.settings import Settings, get_settings
 from service.store_writer import StoreWriter
@@ -37,15 +44,32 @@ def load_decoder(settings: Settings) -> tuple[WhisperDecoder, ResolvedModel]:
     return decoder, resolved
 
 
+async def _bus(settings: Settings, broker: Broker):
+    """In-process fan-out, or Redis pub/sub + streams and session leases when FLOORCAST_REDIS_URL is set."""
+    if not settings.redis_url:
+        return LocalBus(broker), None, None
+    import redis.asyncio as aioredis
+
+    from service.event_bus import RedisBus
+    from service.lease import LeaseManager
+
+    client = aioredis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5,
+                               health_check_interval=10)
+    instance = settings.instance_id or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+    log.info("fan-out through redis as instance %s", instance)
+    return RedisBus(broker, client, instance), LeaseManager(client, instance), client
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store = await asyncio.to_thread(Store.open, settings.database_url, settings.data_dir.resolve())
-        interrupted = await asyncio.to_thread(store.mark_interrupted)
-        if interrupted:
-            log.warning("sessions interrupted by the last shutdown: %s", ", ".join(interrupted))
+        if not settings.redis_url:  # with several instances, a live session may be another instance's
+            interrupted = await asyncio.to_thread(store.mark_interrupted)
+            if interrupted:
+                log.warning("sessions interrupted by the last shutdown: %s", ", ".join(interrupted))
         metrics: ServiceMetrics = app.state.metrics
         writer = StoreWriter(store, on_commit_s=metrics.store_commit_s.observe).start()
         decoder, resolved = await asyncio.to_thread(load_decoder, settings)
@@ -62,14 +86,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.writer = writer
         app.state.decoder = decoder
         app.state.translation = translation
+        app.state.bus, app.state.leases, redis_client = await _bus(settings, app.state.broker)
+        await app.state.bus.start()
+        if app.state.leases is not None:
+            app.state.leases.start()
         app.state.registry = SessionRegistry(
-            app.state.broker, metrics.timed(decoder), resolved.languages,
+            app.state.bus, metrics.timed(decoder), resolved.languages,
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
             max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
             translation=translation)
         try:
             yield
         finally:
+            if app.state.leases is not None:
+                await app.state.leases.stop()
+            await app.state.bus.stop()
+            if redis_client is not None:
+                await redis_client.aclose()
             if translation is not None:
                 await asyncio.to_thread(translation.stop)
             await asyncio.to_thread(writer.stop)
@@ -80,7 +113,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
     app.state.metrics = ServiceMetrics(app.state)
+    app.state.rate_limits = RateLimits(auth_failures_per_minute=settings.auth_failures_per_minute,
+                                       search_per_minute=settings.search_per_minute)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.allowed_origins:  # otherwise no CORS headers at all: this origin only
+        app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
     install_error_handlers(app)
+    app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)

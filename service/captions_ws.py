@@ -1,9 +1,12 @@
 """Captions websocket: any number of viewers per session, each with its own bounded queue.
 
-On connect a viewer receives the session's recent finals (``?recent=N``, so a
-reloaded page is not blank), then live partials and finals in ``seq`` order,
-in the language and from the source it asked for (``?lang=fr&source=auto``,
-see :mod:`service.viewer_filter`).
+On connect a viewer receives either every event after the last one it saw
+(``?since=<seq>``, see :mod:`service.replay`) or the session's recent finals
+(``?recent=N``, so a reloaded page is not blank), then live partials and
+finals in ``seq`` order, in the language and from the source it asked for
+(``?lang=fr&source=auto``, see :mod:`service.viewer_filter`). The session may
+be recorded on this instance or another one (events then come through the
+bus); an ended session is replayed, then the socket closes with 1000.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from service.fanout import Broker, Viewer
 from service.logging_setup import set_log_context
 from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
-from service.ws_common import accept_for_session, close
+from service.replay import events_after
+from service.session_access import SessionView, view_for_viewer
+from service.ws_common import accept_for, close
 from service.protocol import CloseCode
 
 __all__ = ["router"]
@@ -29,19 +34,22 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
-async def _send_loop(websocket: WebSocket, viewer: Viewer) -> None:
+async def _send_loop(websocket: WebSocket, viewer: Viewer, after_seq: int) -> None:
     while True:
         event = await viewer.queue.get()
+        if event.get("seq", after_seq + 1) <= after_seq and event.get("type") != "pong":
+            continue  # already sent in the replay
         await websocket.send_json(event)
         if event.get("type") == "session_ended":
             await close(websocket, CloseCode.NORMAL, "session ended")
             return
 
 
-async def _receive_loop(websocket: WebSocket, session, viewer: Viewer) -> None:
+async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer) -> None:
     """Clients may send ``{"type": "ping"}``; the answer ``pong`` carries the seq of the last event
     published and queues behind every event before it, so the client then knows it is caught up.
     Anything else a client sends is ignored."""
+    bus = websocket.app.state.bus
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             message = await websocket.receive()
@@ -49,8 +57,9 @@ async def _receive_loop(websocket: WebSocket, session, viewer: Viewer) -> None:
                 return
             text = message.get("text")
             if text and len(text) < 256 and _is_ping(text):
+                seq = view.live.published_seq if view.live is not None else bus.last_delivered(view.id)
                 with contextlib.suppress(asyncio.QueueFull):
-                    viewer.queue.put_nowait({"type": "pong", "seq": session.published_seq})
+                    viewer.queue.put_nowait({"type": "pong", "seq": seq})
 
 
 def _is_ping(text: str) -> bool:
@@ -60,35 +69,61 @@ def _is_ping(text: str) -> bool:
         return False
 
 
+async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice, since: int | None,
+                   recent: int) -> list[dict]:
+    app = websocket.app
+    if since is not None:  # session_ended is sent after the replay, once
+        return [e for e in await events_after(app.state.bus, app.state.store, view.id, since)
+                if accepts(choice, e) and e.get("type") != "session_ended"]
+    if recent <= 0:
+        return []
+    if view.live is not None:
+        finals = [e for e in view.live.recent_finals if accepts(choice, e)]
+    else:
+        held, _ = await app.state.bus.replay(view.id, 0)
+        finals = [e for e in held if e.get("type") == "final" and accepts(choice, e)]
+    return finals[-min(recent, 200):]
+
+
 @router.websocket("/v1/sessions/{session_id}/captions")
 async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang: str | None = None,
-                   source: str = "auto") -> None:
-    session = await accept_for_session(websocket, session_id)
-    if session is None:
+                   source: str = "auto", since: int | None = None) -> None:
+    if await accept_for(websocket, session_id, "captions") is None:
         return
-    set_log_context(session_id=session.id)
-    if lang is not None and lang not in UN_LANGUAGES and lang not in session.allowed_languages:
+    try:
+        view = await view_for_viewer(websocket.app, session_id)
+    except LookupError as exc:
+        await close(websocket, CloseCode.NOT_FOUND, str(exc))
+        return
+    set_log_context(session_id=view.id)
+    if lang is not None and lang not in UN_LANGUAGES and lang not in view.allowed_languages:
         await close(websocket, CloseCode.BAD_REQUEST, f"unknown language {lang[:20]!r}; one of {', '.join(UN_LANGUAGES)}")
         return
     if source not in ("auto", "machine", "interpretation"):
         await close(websocket, CloseCode.BAD_REQUEST, "source must be auto, machine or interpretation")
         return
-    booths = frozenset(c.spec.name for c in session.channels.values() if lang and c.spec.language == lang)
+    if since is not None and since < 0:
+        await close(websocket, CloseCode.BAD_REQUEST, "since must be a seq (0 or more)")
+        return
+    booths = frozenset(name for name, language in view.channels.items() if lang and language == lang)
     choice = ViewerChoice(lang, source, booths)  # type: ignore[arg-type]
     broker: Broker = websocket.app.state.broker
     viewer = broker.subscribe(session_id, choice)
-    log.info("viewer joined: lang=%s source=%s", lang, source)
-    mine = [e for e in session.recent_finals if accepts(choice, e)]
-    backlog = mine[-max(0, min(recent, 200)):] if recent > 0 else []
+    log.info("viewer joined: lang=%s source=%s since=%s", lang, source, since)
     tasks: list[asyncio.Task] = []
     try:
+        backlog = await _backlog(websocket, view, choice, since, recent)
         for event in backlog:
             await websocket.send_json(event)
-        if session.status == "ended":
-            await websocket.send_json({"type": "session_ended", "seq": session.last_seq, "session_id": session.id})
+        sent = max([since or 0] + [e["seq"] for e in backlog])
+        status = view.live.status if view.live is not None else view.status
+        if status == "ended":
+            seq = view.live.last_seq if view.live is not None else sent
+            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id})
             await close(websocket, CloseCode.NORMAL, "session ended")
             return
-        tasks = [asyncio.create_task(_send_loop(websocket, viewer)), asyncio.create_task(_receive_loop(websocket, session, viewer)),
+        tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
+                 asyncio.create_task(_receive_loop(websocket, view, viewer)),
                  asyncio.create_task(viewer.closed.wait())]
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if viewer.lagging:

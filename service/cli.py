@@ -22,6 +22,7 @@ from service.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, o
 from service.captions_format import LiveCaptions
 from service.cli_transcripts import transcripts_app
 from service.cli_translation import register as register_translation
+from service.cli_tokens import register as register_tokens
 from service.cli_watch import register as register_watch
 from service.settings import Settings
 from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
@@ -35,6 +36,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(transcripts_app, name="transcripts")
 register_translation(models_app, Settings)
 register_watch(app)
+register_tokens(app)
 console = Console()
 
 

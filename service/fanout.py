@@ -11,10 +11,17 @@ from __future__ import annotations
 import asyncio
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from service.viewer_filter import ViewerChoice, accepts
 
-__all__ = ["Viewer", "Broker"]
+__all__ = ["Bus", "Viewer", "Broker"]
+
+
+class Bus(Protocol):
+    """What a live session publishes to: :class:`service.event_bus.LocalBus` or ``RedisBus``."""
+
+    def publish(self, session_id: str, event: dict) -> None: ...
 
 
 @dataclass(eq=False)

@@ -22,7 +22,8 @@ from service.logging_setup import set_log_context
 from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
                               ingest_message_adapter)
 from service.sessions import ChannelState, LiveSession, SessionError
-from service.ws_common import accept_for_session, close
+from service.session_access import SessionElsewhere, live_for_ingest, release_if_idle
+from service.ws_common import accept_for, close
 
 __all__ = ["router"]
 
@@ -89,6 +90,7 @@ class IngestConnection:
             await close(self.ws, exc.code, exc.reason)
         finally:
             await self._finish()
+            await release_if_idle(self.ws.app, self.session)
 
     async def _control(self, message: StartMessage | StopMessage | SpeakerMessage) -> bool:
         if isinstance(message, SpeakerMessage):
@@ -128,6 +130,9 @@ class IngestConnection:
             raise ProtocolError(CloseCode.TOO_BIG, f"frame of {len(data)} bytes exceeds {self.max_frame_bytes}")
         if self.channel is None or self.converter is None:
             raise ProtocolError(CloseCode.UNSUPPORTED_DATA, "audio before start")
+        leases = self.ws.app.state.leases
+        if leases is not None and not leases.holds(self.session.id):
+            raise ProtocolError(CloseCode.CONFLICT, "recording of this session moved to another instance")
         try:
             samples = self.converter.convert(data)
         except BadAudio as exc:
@@ -168,8 +173,18 @@ class IngestConnection:
 
 @router.websocket("/v1/sessions/{session_id}/audio")
 async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") -> None:
-    session = await accept_for_session(websocket, session_id)
-    if session is None:
+    if await accept_for(websocket, session_id, "audio") is None:
+        return
+    try:
+        session = await live_for_ingest(websocket.app, session_id)
+    except LookupError as exc:
+        await close(websocket, CloseCode.NOT_FOUND, str(exc))
+        return
+    except SessionElsewhere as exc:  # recorded by another instance: retry with back-off
+        await close(websocket, CloseCode.TRY_AGAIN_LATER, str(exc))
+        return
+    except SessionError as exc:  # ended
+        await close(websocket, CloseCode.CONFLICT, str(exc))
         return
     if channel not in session.channels:
         await close(websocket, CloseCode.NOT_FOUND, f"session has no channel {channel!r}")

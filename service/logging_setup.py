@@ -9,9 +9,10 @@ Each line carries ``ts``, ``level``, ``logger`` and ``message``, plus
   and threads started from the handler inherit it);
 * off the loop, from ``extra={"session_id": ..., "channel": ...}``.
 
-Secrets never reach the output: ``token=...`` (the websocket URLs' query
-strings in uvicorn's access lines) and ``Authorization``/``Bearer`` values are
-replaced by ``[redacted]`` in messages and tracebacks alike.
+Secrets never reach the output: ``token=...`` and ``code=...`` (the
+websocket URLs' query strings in uvicorn's access lines), ``Authorization``/
+``Bearer`` values and anything shaped like an access token (``fc_<id>_<secret>``)
+are replaced by ``[redacted]`` in messages and tracebacks alike.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _SECRETS = (
     (re.compile(r"(?i)(token=)[^&\s\"'#]+"), r"\1[redacted]"),  # ?token=, &admin_token=, ...
     (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s\"',}]+"), r"\1[redacted]"),
     (re.compile(r"(?i)(bearer\s+)[\w\-.~+/]+=*"), r"\1[redacted]"),
+    (re.compile(r"(?i)([?&]code=)[^&\s\"'#]+"), r"\1[redacted]"),  # a session's join code in a URL
+    (re.compile(r"\bfc_([0-9a-f]{12})_[\w-]+"), r"fc_\1_[redacted]"),  # an access token anywhere: its id stays
 )
 
 

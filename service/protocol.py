@@ -12,11 +12,13 @@ application codes otherwise)::
     1007  invalid payload (bad JSON, unknown message, odd-length PCM frame)
     1009  message too big (frame over the configured limit, 1 MiB by default)
     1011  internal error (the recogniser failed; other sessions unaffected)
-    1013  try again later (viewer fell too far behind)
+    1013  try again later (viewer fell too far behind; ingest: another instance records the session)
     4400  bad request (unknown ``lang`` or ``source`` on the captions websocket)
-    4401  missing or wrong token
+    4401  missing, unknown, expired or revoked token; wrong join code
+    4403  the token's role or session does not allow this; an Origin not allowed
     4404  unknown session or channel
     4409  the channel already has an ingest client / session has ended
+    4429  too many failed token or join-code attempts from this address; retry later
 """
 
 from __future__ import annotations
@@ -48,8 +50,10 @@ class CloseCode:
     TRY_AGAIN_LATER = 1013
     BAD_REQUEST = 4400
     UNAUTHORIZED = 4401
+    FORBIDDEN = 4403
     NOT_FOUND = 4404
     CONFLICT = 4409
+    TOO_MANY_REQUESTS = 4429
 
 
 # -- sessions (HTTP) -----------------------------------------------------------
@@ -87,6 +91,7 @@ class SessionCreate(BaseModel):
     translation_languages: list[LanguageCode] | None = Field(
         None, description="Languages every floor final is translated into; default: the six UN languages; [] for none")
     translate_partials: bool = Field(False, description="Also translate partials (throttled) for live viewers")
+    public: bool = Field(False, description="Anyone may read the captions, with no token or join code")
 
     @field_validator("channels")
     @classmethod
@@ -110,7 +115,7 @@ class ChannelPublic(BaseModel):
 
 
 class SessionUpdate(BaseModel):
-    """``PATCH /v1/sessions/{id}``: what staff and the captioner may change on a session."""
+    """``PATCH /v1/sessions/{id}``: what the session's captioner (or an admin) may change on it."""
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(None, min_length=1, max_length=300)
@@ -135,6 +140,10 @@ class SessionPublic(BaseModel):
     translation_languages: list[str] = Field(default_factory=list)
     missing_directions: list[str] = Field(
         default_factory=list, description="Directions (src-tgt) this session needs that no installed model covers")
+    public: bool = Field(False, description="Captions readable with no token or join code")
+    join_code: str | None = Field(
+        None, description="What viewers of a private session may present instead of a token (?code=); "
+                          "shown to admins and captioners only")
 
 
 # -- ingest websocket -------------------------------------------------------------
@@ -195,6 +204,7 @@ class PartialEvent(BaseModel):
     end: float
     source_lang: str | None = Field(None, description="Set on translated partials (stable is then 0)")
     translated: bool | None = None
+    published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
 class FinalEvent(BaseModel):
@@ -213,6 +223,7 @@ class FinalEvent(BaseModel):
     translated: bool | None = Field(
         None, description="Translations only: false when no model covers the direction (text is the original)")
     engine: str | None = Field(None, description="Translations only: the engine that produced the text")
+    published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
 class CorrectionEvent(BaseModel):
@@ -226,6 +237,8 @@ class CorrectionEvent(BaseModel):
     text: str
     speaker: str | None
     revision: int
+    source_lang: str | None = Field(None, description="Set when the corrected line is a translation")
+    published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
 class RecordEvent(BaseModel):
@@ -235,12 +248,14 @@ class RecordEvent(BaseModel):
     seq: int
     session_id: str
     off_record: bool
+    published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
 class SessionEndedEvent(BaseModel):
     type: Literal["session_ended"] = "session_ended"
     seq: int
     session_id: str
+    published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
 class PongEvent(BaseModel):

@@ -41,7 +41,7 @@ async def retranslate(app: FastAPI, record: SegmentRecord) -> bool:
         def correct_viewers() -> None:
             if live is not None and live.status == "live":
                 for lang, r in results.items():
-                    live.publish_correction(edited.id, r.text, edited.speaker, edited.revision, lang)
+                    live.publish_correction(edited.id, r.text, edited.speaker, edited.revision, lang, edited.lang)
 
         writer.submit([], items, done=lambda stored: loop.call_soon_threadsafe(correct_viewers))
 

@@ -7,8 +7,10 @@
 
 Add the playlist to a master playlist as a subtitles rendition
 (``#EXT-X-MEDIA:TYPE=SUBTITLES,...,URI="/v1/sessions/ID/live/fr.m3u8?token=..."``).
-Players cannot send a Bearer header, so ``?token=`` is accepted here and
-carried into the segment URIs.
+Players cannot send a Bearer header, so ``?token=`` (or the session's join
+code, ``?code=``) is accepted here and carried into the segment URIs; a public
+session needs neither. Who may read them: as the captions websocket
+(:mod:`service.auth`).
 
 Timing: cue times are seconds of session time (as everywhere in floorcast).
 Each segment's ``X-TIMESTAMP-MAP=MPEGTS:<m>,LOCAL:00:00:00.000`` says that
@@ -37,7 +39,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from captions_store.exports.lines import segment_cues
 from captions_store.exports.pieces import WordTiming
 from captions_store.exports.vtt import cue_block
-from service.auth import token_ok
+from service.auth import PlayerWatcher
 from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 
@@ -115,15 +117,6 @@ def segment_text(finals: Iterable[dict], n: int, *, mpegts: int = 0) -> str:
 
 
 # -- routes ------------------------------------------------------------------------------
-def _check_token(request: Request, token: str | None) -> None:
-    expected = request.app.state.settings.admin_token
-    header = request.headers.get("authorization") or ""
-    presented = header[7:].strip() if header[:7].lower() == "bearer " else token
-    if not token_ok(presented, expected):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong token (Bearer header or ?token=)",
-                            headers={"WWW-Authenticate": "Bearer"})
-
-
 def _live_session(request: Request, session_id: str):
     session = request.app.state.registry.get(session_id)
     if session is None:
@@ -158,14 +151,14 @@ Source = Literal["auto", "machine", "interpretation"]
 
 
 @router.get("/{lang}.m3u8", response_class=Response, responses={200: {"content": {PLAYLIST_TYPE: {}}}})
-async def live_playlist(session_id: str, lang: str, request: Request, token: str | None = None,
+async def live_playlist(session_id: str, lang: str, request: Request, _: PlayerWatcher,
                         source: Source = "auto", mpegts: int = Query(0, ge=0, le=MAX_MPEGTS)) -> Response:
-    _check_token(request, token)
     session = _live_session(request, session_id)
     _choice(session, lang, source)
     heard_s, streaming = _heard(session)
     ended = session.status != "live"
-    query = {k: v for k, v in {"token": token, "source": source if source != "auto" else None,
+    credentials = {key: request.query_params.get(key) for key in ("token", "code")}  # players carry them along
+    query = {k: v for k, v in {**credentials, "source": source if source != "auto" else None,
                                "mpegts": str(mpegts) if mpegts else None}.items() if v}
     body = playlist_text(listed_segments(heard_s, streaming=streaming, ended=ended), lang=lang, heard_s=heard_s,
                          ended=ended, query=query)
@@ -173,9 +166,8 @@ async def live_playlist(session_id: str, lang: str, request: Request, token: str
 
 
 @router.get("/{lang}/{number}.vtt", response_class=Response, responses={200: {"content": {"text/vtt": {}}}})
-async def live_segment(session_id: str, lang: str, number: int, request: Request, token: str | None = None,
+async def live_segment(session_id: str, lang: str, number: int, request: Request, _: PlayerWatcher,
                        source: Source = "auto", mpegts: int = Query(0, ge=0, le=MAX_MPEGTS)) -> Response:
-    _check_token(request, token)
     session = _live_session(request, session_id)
     choice = _choice(session, lang, source)
     if number < 0:

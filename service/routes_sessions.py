@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
 from captions_store.records import SessionRecord
-from captions_store.store import Store
-from service.auth import Authorized
+from captions_store.store import NotFound, Store
+from service.auth import SEES_JOIN_CODE, Principal, Requires, SessionWatcher
 from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
+from service.session_access import SessionElsewhere, live_for_ingest, release_if_idle
 from service.sessions import LiveSession, SessionError, SessionRegistry
 
 __all__ = ["router", "stored_public"]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+Captioner = Annotated[Principal, Depends(Requires("captioner"))]
+SessionMaker = Annotated[Principal, Depends(Requires("captioner", every_session=True))]
+SessionLister = Annotated[Principal, Depends(Requires("captioner", "staff"))]
+Admin = Annotated[Principal, Depends(Requires())]
 
 
 def _registry(request: Request) -> SessionRegistry:
@@ -41,7 +47,21 @@ def stored_public(record: SessionRecord) -> SessionPublic:
         allowed_languages=list(record.languages), glossary=[GlossaryEntry.model_validate(g) for g in record.glossary],
         channels=[ChannelPublic(name=c.name, language=c.language, streaming=False, audio_s=0, busy_s=0,
                                 partial_decodes=0, partials_skipped=0, finals=0, rejected=0) for c in channels],
-        last_seq=0, model="")
+        last_seq=0, model="", public=record.public, join_code=record.join_code)
+
+
+def shown(session: SessionPublic, principal: Principal) -> SessionPublic:
+    """The join code only for those who run the session (admins, captioners)."""
+    if principal.role in SEES_JOIN_CODE and principal.via in ("token", "admin_token"):
+        return session
+    return session.model_copy(update={"join_code": None})
+
+
+def _one_session(store: Store, session_id: str) -> list[SessionRecord]:
+    try:
+        return [store.get_session(session_id)]
+    except NotFound:
+        return []
 
 
 def _live(request: Request, session_id: str) -> LiveSession:
@@ -52,7 +72,7 @@ def _live(request: Request, session_id: str) -> LiveSession:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
-async def create_session(spec: SessionCreate, request: Request, _: Authorized) -> SessionPublic:
+async def create_session(spec: SessionCreate, request: Request, principal: SessionMaker) -> SessionPublic:
     try:
         session = _registry(request).create(spec)
     except SessionError as exc:
@@ -62,31 +82,36 @@ async def create_session(spec: SessionCreate, request: Request, _: Authorized) -
     except Exception:
         _registry(request).forget(session.id)
         raise
-    return session.public()
+    return shown(session.public(), principal)
 
 
 @router.get("", response_model=list[SessionPublic])
-async def list_sessions(request: Request, _: Authorized, limit: int = Query(50, ge=1, le=500),
+async def list_sessions(request: Request, principal: SessionLister, limit: int = Query(50, ge=1, le=500),
                         offset: int = Query(0, ge=0, le=1_000_000)) -> list[SessionPublic]:
-    records = await asyncio.to_thread(_store(request).list_sessions, limit=limit, offset=offset)
+    if principal.session_id is not None:  # a token for one session lists that one (if it still exists)
+        records = [] if offset else await asyncio.to_thread(_one_session, _store(request), principal.session_id)
+    else:
+        records = await asyncio.to_thread(_store(request).list_sessions, limit=limit, offset=offset)
     registry = _registry(request)
     listed = []
     for record in records:
         live = registry.get(record.id)
-        listed.append(live.public() if live is not None else stored_public(record))
+        listed.append(shown(live.public() if live is not None else stored_public(record), principal))
     return listed
 
 
 @router.get("/{session_id}", response_model=SessionPublic)
-async def get_session(session_id: str, request: Request, _: Authorized) -> SessionPublic:
+async def get_session(session_id: str, request: Request, principal: SessionWatcher) -> SessionPublic:
+    """Admins, captioners, staff, the session's viewers; anyone with ``?code=`` or when it is public."""
     live = _registry(request).get(session_id)
     if live is not None:
-        return live.public()
-    return stored_public(await asyncio.to_thread(_store(request).get_session, session_id))
+        return shown(live.public(), principal)
+    return shown(stored_public(await asyncio.to_thread(_store(request).get_session, session_id)), principal)
 
 
 @router.patch("/{session_id}", response_model=SessionPublic)
-async def update_session(session_id: str, change: SessionUpdate, request: Request, _: Authorized) -> SessionPublic:
+async def update_session(session_id: str, change: SessionUpdate, request: Request,
+                         principal: Captioner) -> SessionPublic:
     store = _store(request)
     if change.off_record is not None or change.speaker is not None:
         live = _live(request, session_id)
@@ -102,22 +127,30 @@ async def update_session(session_id: str, change: SessionUpdate, request: Reques
         live = _registry(request).get(session_id)
         if live is not None and change.title is not None:
             live.spec = live.spec.model_copy(update={"title": change.title})
-    return await get_session(session_id, request, None)
+    return await get_session(session_id, request, principal)
 
 
 @router.post("/{session_id}/end", response_model=SessionPublic)
-async def end_session(session_id: str, request: Request, _: Authorized) -> SessionPublic:
+async def end_session(session_id: str, request: Request, principal: Captioner) -> SessionPublic:
     session = _registry(request).get(session_id)
-    if session is None:  # already ended before a restart, or unknown (404 from the store)
-        return stored_public(await asyncio.to_thread(_store(request).get_session, session_id))
+    if session is None:
+        record = await asyncio.to_thread(_store(request).get_session, session_id)  # 404 if unknown
+        if record.status == "ended":
+            return shown(stored_public(record), principal)
+        try:  # interrupted, or its recording instance let go: take it here to end it in seq order
+            session = await live_for_ingest(request.app, session_id)
+        except SessionElsewhere as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     session.end()
     await asyncio.to_thread(_store(request).update_session, session_id, status="ended",
                             ended_at=datetime.now(timezone.utc))
-    return session.public()
+    public = session.public()
+    await release_if_idle(request.app, session)
+    return shown(public, principal)
 
 
 @router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_session(session_id: str, request: Request, _: Authorized) -> Response:
+async def delete_session(session_id: str, request: Request, _: Admin) -> Response:
     """Delete a session and everything recorded of it (segments, translations, revisions, search index)."""
     registry = _registry(request)
     session = registry.get(session_id)
@@ -129,4 +162,5 @@ async def delete_session(session_id: str, request: Request, _: Authorized) -> Re
         await asyncio.to_thread(request.app.state.writer.wait_idle, 30.0)
         registry.forget(session_id)
     await asyncio.to_thread(_store(request).delete_session, session_id)
+    request.app.state.bus.forget(session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

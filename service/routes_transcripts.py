@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime, time, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
 from captions_store.exports import FORMATS, UnknownFormat, export
 from captions_store.records import SessionRecord
 from captions_store.store import Store
-from service.auth import Authorized
+from service.auth import Principal, Requires, take_or_429
+from service.errors import ErrorBody
 from service.records_public import SearchPagePublic
 from service.settings import UN_LANGUAGES
 
 __all__ = ["router", "transcript_channels"]
 
 router = APIRouter(tags=["transcripts"])
+Staff = Annotated[Principal, Depends(Requires("staff"))]
 LANG_PATTERN = r"^[a-z]{2,3}$"
 
 
@@ -48,7 +50,7 @@ def transcript_channels(record: SessionRecord, lang: str | None, source: str) ->
 @router.get("/v1/sessions/{session_id}/transcript", response_class=Response,
             responses={200: {"content": {"application/json": {}, "text/plain": {}, "text/vtt": {},
                                          "application/x-subrip": {}}}})
-async def transcript(session_id: str, request: Request, _: Authorized,
+async def transcript(session_id: str, request: Request, _: Staff,
                      lang: str | None = Query(None, pattern=LANG_PATTERN, description="Default: as spoken"),
                      format: str = Query("json", description=f"One of {', '.join(FORMATS)}"),
                      source: Literal["auto", "floor", "interpretation"] = "auto") -> Response:
@@ -79,8 +81,9 @@ def _day_bound(value: date | None, end: bool) -> datetime | None:
     return datetime.combine(value, time.max if end else time.min, tzinfo=timezone.utc)
 
 
-@router.get("/v1/search", response_model=SearchPagePublic)
-async def search(request: Request, _: Authorized,
+@router.get("/v1/search", response_model=SearchPagePublic,
+            responses={429: {"model": ErrorBody, "description": "Too many searches with this token; see Retry-After"}})
+async def search(request: Request, principal: Staff,
                  q: str = Query(..., min_length=1, max_length=256, description="Words, \"a phrase\", prefix*"),
                  lang: str | None = Query(None, pattern=LANG_PATTERN),
                  session: str | None = Query(None, max_length=64),
@@ -88,6 +91,7 @@ async def search(request: Request, _: Authorized,
                  date_to: datetime | date | None = Query(None, alias="to", description="Sessions started on or before"),
                  limit: int = Query(20, ge=1, le=100),
                  cursor: str | None = Query(None, max_length=200)) -> SearchPagePublic:
+    take_or_429(request.app.state.rate_limits.search, principal.key)
     page = await asyncio.to_thread(_store(request).search, q, lang=lang, session_id=session,
                                    date_from=_day_bound(date_from, False), date_to=_day_bound(date_to, True),
                                    limit=limit, cursor=cursor)

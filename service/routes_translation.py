@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from service.auth import Authorized
+from service.auth import Principal, Requires
 
 __all__ = ["router", "DirectionPublic", "TranslationStatus"]
 
@@ -34,7 +35,8 @@ class TranslationStatus(BaseModel):
 
 
 @router.get("/status", response_model=TranslationStatus)
-async def translation_status(request: Request, _: Authorized, refresh: bool = False) -> TranslationStatus:
+async def translation_status(request: Request, _: Annotated[Principal, Depends(Requires("staff"))],
+                             refresh: bool = False) -> TranslationStatus:
     translation = request.app.state.translation
     if translation is None:
         return TranslationStatus(enabled=False, directions=[], missing=[], final_latency_p50_s=None)

@@ -15,18 +15,19 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from captions_store.records import SegmentIn, SessionRecord, TranslationIn
+from captions_store.records import SegmentIn, SessionProgress, SessionRecord, TranslationIn
+from captions_store.tokens_store import new_join_code
 
 from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption
 from models.recognizer.naive import NaiveRecognizer
 from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
 from models.recognizer.worker import ChannelWorker
-from service.fanout import Broker
+from service.fanout import Bus
 from service.live_translation import LiveTranslation
 from service.outbox import Outbox
 from service.store_writer import StoreWriter
-from service.protocol import ChannelPublic, ChannelSpec, SessionCreate, SessionPublic
+from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic
 from service.settings import UN_LANGUAGES
 
 __all__ = ["ChannelState", "LiveSession", "SessionRegistry", "SessionError"]
@@ -67,10 +68,11 @@ class ChannelState:
 
 
 class LiveSession:
-    def __init__(self, session_id: str, spec: SessionCreate, allowed: list[str], broker: Broker,
+    def __init__(self, session_id: str, spec: SessionCreate, allowed: list[str], broker: Bus,
                  decoder: WhisperDecoder, *, recognizer_config: RecognizerConfig, max_queued_s: float,
                  policy: str = "vad", writer: StoreWriter | None = None,
-                 translation: LiveTranslation | None = None, missing_directions: list[str] = ()) -> None:
+                 translation: LiveTranslation | None = None, missing_directions: list[str] = (),
+                 join_code: str = "") -> None:
         self.id = session_id
         self.spec = spec
         self.allowed_languages = allowed
@@ -80,6 +82,7 @@ class LiveSession:
         self._writer = writer
         self._translation = translation
         self.missing_directions = list(missing_directions)
+        self.join_code = join_code or new_join_code()  # viewers of a private session may present it
         self.translation_languages = list(UN_LANGUAGES if spec.translation_languages is None else spec.translation_languages)
         self.translation_glossary = {g.term: dict(g.renderings) for g in spec.glossary} or None
         self._outbox = Outbox(self._publish)
@@ -105,7 +108,8 @@ class LiveSession:
                              allowed_languages=self.allowed_languages, glossary=self.spec.glossary,
                              channels=[c.public() for c in self.channels.values()], last_seq=self._seq,
                              model=self._decoder.name, translation_languages=self.translation_languages,
-                             missing_directions=self.missing_directions)
+                             missing_directions=self.missing_directions, public=self.spec.public,
+                             join_code=self.join_code)
 
     def translation_targets(self, source_lang: str) -> tuple[str, ...]:
         return tuple(lang for lang in self.translation_languages if lang != source_lang)
@@ -117,7 +121,8 @@ class LiveSession:
             started_at=datetime.fromtimestamp(self.created_at, timezone.utc),
             languages=tuple(self.allowed_languages),
             channels=tuple(c.model_dump() for c in self.spec.channels),
-            glossary=tuple(g.model_dump() for g in self.spec.glossary), off_record=self.off_record)
+            glossary=tuple(g.model_dump() for g in self.spec.glossary), off_record=self.off_record,
+            public=self.spec.public, join_code=self.join_code)
 
     # -- ingest life cycle (event loop) --------------------------------------------
     def open_channel(self, name: str, on_failure) -> ChannelState:
@@ -151,6 +156,13 @@ class LiveSession:
                                        max_queued_s=self._max_queued_s, name=f"{self.id}-{name}")
         channel.worker.start()
         return channel
+
+    def restore(self, progress: SessionProgress, seq: int) -> None:
+        self._seq = self.published_seq = seq
+        for name, channel in self.channels.items():
+            done = progress.channels.get(name)
+            if done is not None:
+                channel.segment_base, channel.end_s = done.segments, done.end_s
 
     async def published(self, timeout_s: float = 30.0) -> None:
         """Wait until every event emitted so far has reached the viewers (finals after their commit),
@@ -195,11 +207,15 @@ class LiveSession:
             raise LookupError(f"session has no channel {channel_name!r}")
         channel.speaker = label or None
 
-    def publish_correction(self, segment_id: str, text: str, speaker: str | None, revision: int, lang: str) -> None:
-        """An edited final, so live viewers replace the line they already show."""
+    def publish_correction(self, segment_id: str, text: str, speaker: str | None, revision: int, lang: str,
+                           source_lang: str | None = None) -> None:
+        """An edited final, so live viewers replace the line they already show (``source_lang``: a translation)."""
         self._seq += 1
-        self._outbox.put({"type": "correction", "seq": self._seq, "session_id": self.id, "segment_id": segment_id,
-                          "lang": lang, "text": text, "speaker": speaker, "revision": revision})
+        event = {"type": "correction", "seq": self._seq, "session_id": self.id, "segment_id": segment_id,
+                 "lang": lang, "text": text, "speaker": speaker, "revision": revision}
+        if source_lang is not None:
+            event["source_lang"] = source_lang
+        self._outbox.put(event)
 
     def _glossary_terms(self, language: str | None) -> list[str]:
         terms = []
@@ -262,6 +278,7 @@ class LiveSession:
     def _publish(self, event: dict) -> None:
         """The outbox releases events here in ``seq`` order; finals only once committed."""
         self.published_seq = event["seq"]
+        event["published_at"] = round(time.time(), 4)  # wall clock: lets clients measure delivery delay
         if event["type"] == "final":
             self.recent_finals.append(event)
         elif event["type"] == "correction":
@@ -291,7 +308,7 @@ def _segment_in(wire: dict) -> SegmentIn:
 
 
 class SessionRegistry:
-    def __init__(self, broker: Broker, decoder: WhisperDecoder, default_languages: frozenset[str], *,
+    def __init__(self, broker: Bus, decoder: WhisperDecoder, default_languages: frozenset[str], *,
                  recognizer_config: RecognizerConfig, max_queued_s: float, policy: str = "vad",
                  writer: StoreWriter | None = None, translation: LiveTranslation | None = None) -> None:
         self._policy = policy
@@ -332,6 +349,26 @@ class SessionRegistry:
         wanted = list(UN_LANGUAGES) if targets is None else targets
         return [f"{src}-{tgt}" for src in spoken if src in UN_LANGUAGES for tgt in wanted
                 if tgt != src and routes.get((src, tgt), "none") == "none"]
+
+    def revive(self, record: SessionRecord, progress: SessionProgress, *, seq: int) -> LiveSession:
+        """A session that was live on an instance that stopped (or on another instance) becomes live here.
+
+        ``seq`` continues above anything a viewer may have seen; each channel's segment numbers and
+        timeline continue after what the store holds.
+        """
+        spec = SessionCreate(
+            title=record.title, room=record.room, channels=[ChannelSpec.model_validate(c) for c in record.channels],
+            allowed_languages=list(record.languages) or None, off_record=record.off_record, public=record.public,
+            glossary=[GlossaryEntry.model_validate(g) for g in record.glossary])
+        allowed = list(record.languages) or sorted(self._default_languages)
+        session = LiveSession(record.id, spec, allowed, self._broker, self._decoder, recognizer_config=self._config,
+                              max_queued_s=self._max_queued_s, policy=self._policy, writer=self._writer,
+                              translation=self._translation, join_code=record.join_code,
+                              missing_directions=self.missing_directions(allowed, spec.translation_languages))
+        session.created_at = record.started_at.timestamp() if record.started_at else session.created_at
+        session.restore(progress, seq)
+        self._sessions[record.id] = session
+        return session
 
     def forget(self, session_id: str) -> None:
         self._sessions.pop(session_id, None)

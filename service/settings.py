@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "UN_LANGUAGES"]
 
 UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
+_ORIGIN = re.compile(r"https?://[^/\s]+")
 
 
 class Settings(BaseSettings):
@@ -26,7 +29,9 @@ class Settings(BaseSettings):
     port: int = 8000
     model: str = Field("auto", description="auto, a catalog name (base, tiny.en), a CTranslate2 dir, or a faster-whisper name")
     cpu_threads: int = 2
-    admin_token: str = Field("", description="Bearer token for every route; generated at start when empty")
+    admin_token: str = Field("", description="The bootstrap admin credential (Bearer); generated at start when empty")
+    redis_url: str | None = Field(None, description="redis://... : fan-out across instances, session leases")
+    instance_id: str = Field("", description="This instance's name in Redis leases (default: host-pid-random)")
     database_url: str | None = Field(None, description="postgresql+psycopg://... ; default: SQLite in the data dir")
     eval_dir: Path = Field(Path("../shared/eval"), description="Evaluation data for tests and benchmarks")
     max_frame_bytes: int = 1024 * 1024
@@ -43,6 +48,14 @@ class Settings(BaseSettings):
     verify_models: bool = True
     log_format: Literal["json", "text"] | None = Field(None, description="json or text; default: json in production")
     metrics_token: str = Field("", description="Bearer token /metrics asks for; empty: none")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Other web origins whose pages may call the API and open websockets: "
+                                          'https://a.example,https://b.example or ["https://a.example"]; "*" any; '
+                                          "empty: this origin only")
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413")
+    auth_failures_per_minute: int = Field(
+        20, ge=1, description="Wrong tokens or join codes one client address may present per minute before 429")
+    search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":
@@ -53,6 +66,17 @@ class Settings(BaseSettings):
         elif self.environment == "production" and len(self.admin_token) < 16:
             raise ValueError("FLOORCAST_ADMIN_TOKEN must be at least 16 characters in production")
         return self
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin such as https://captions.example.org (no path)")
+        return origins
 
     @model_validator(mode="after")
     def _log_format(self) -> "Settings":

@@ -1,15 +1,18 @@
-"""What both websockets do first and last: accept, check the token and session, close with a reason."""
+"""What both websockets do first and last: accept, check who is asking, close with a reason."""
 
 from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
 
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from service.auth import websocket_token
+from service.auth import (AccessDenied, Forbidden, Principal, Unauthorized, bearer, client_address, identify,
+                          watch_access)
 from service.protocol import CloseCode
-from service.sessions import LiveSession
 
-__all__ = ["close", "accept_for_session"]
+__all__ = ["close", "accept_for", "origin_allowed"]
 
 
 def _reason(text: str) -> str:
@@ -24,17 +27,43 @@ async def close(websocket: WebSocket, code: int, reason: str) -> None:
         pass
 
 
-async def accept_for_session(websocket: WebSocket, session_id: str) -> LiveSession | None:
-    """Accept, then close with 4401/4404 and return None unless the token and session are good.
+def origin_allowed(websocket: WebSocket) -> bool:
+    """No ``Origin`` (not a browser), this server's own host, or one of ``FLOORCAST_ALLOWED_ORIGINS``."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    allowed = websocket.app.state.settings.allowed_origins
+    if "*" in allowed or origin.rstrip("/") in allowed:
+        return True
+    host = (websocket.headers.get("host") or "").lower()
+    return bool(host) and urlsplit(origin).netloc.lower() == host
+
+
+async def _principal(websocket: WebSocket, session_id: str, action: Literal["audio", "captions"]) -> Principal:
+    app, client = websocket.app, client_address(websocket)
+    presented = bearer(websocket.headers.get("authorization")) or websocket.query_params.get("token")
+    principal = await identify(app, presented, client)
+    if action == "captions":
+        return await watch_access(app, principal, session_id, websocket.query_params.get("code"), client)
+    if principal is None:
+        raise Unauthorized("sending audio needs a captioner token")
+    if not (principal.may("captioner") and principal.covers(session_id)):
+        raise Forbidden(f"a {principal.role} token may not send audio to this session")
+    return principal
+
+
+async def accept_for(websocket: WebSocket, session_id: str, action: Literal["audio", "captions"]) -> Principal | None:
+    """Accept, then return who is asking, or close (4403 origin or role, 4401 credential, 4429) and return None.
 
     Accepting first lets the client read the close code and reason; a refusal
     during the handshake would only show an HTTP 403.
     """
     await websocket.accept()
-    if not websocket_token(websocket):
-        await close(websocket, CloseCode.UNAUTHORIZED, "missing or wrong token")
+    if not origin_allowed(websocket):
+        await close(websocket, CloseCode.FORBIDDEN, "this page's origin may not open floorcast websockets")
         return None
-    session = websocket.app.state.registry.get(session_id)
-    if session is None:
-        await close(websocket, CloseCode.NOT_FOUND, f"unknown session {session_id!r}")
-    return session
+    try:
+        return await _principal(websocket, session_id, action)
+    except AccessDenied as exc:
+        await close(websocket, exc.close_code, exc.detail)
+        return None

@@ -270,9 +270,10 @@ class ServerProcess:
     dir), which is how the crash tests restart a server on the same record.
     """
 
-    def __init__(self, data_dir: Path, log_path: Path, *, model: str = "base", env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, log_path: Path, *, model: str = "base", env: dict[str, str] | None = None,
+                 token: str | None = None) -> None:
         self.port = free_port()
-        self.token = secrets.token_urlsafe(24)
+        self.token = token or secrets.token_urlsafe(24)
         self.log_path = log_path
         self.env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": self.token, "FLOORCAST_DATA_DIR": str(data_dir),
                     "FLOORCAST_MODEL": model, "HF_HUB_OFFLINE": "1", **(env or {})}

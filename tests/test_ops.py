@@ -347,5 +347,5 @@ def test_serve_in_production_logs_json_lines_without_the_token(base_model, data_
     assert any(line["message"].startswith("ingest stopped") for line in ingest), ingest
     assert all((line.get("session_id"), line.get("channel")) == (session_id, "floor") for line in ingest), ingest
     viewers = [line for line in lines if line["logger"] == "service.captions_ws"]
-    assert {line["message"] for line in viewers} >= {"viewer joined: lang=None source=auto", "viewer left"}
+    assert {line["message"] for line in viewers} >= {"viewer joined: lang=None source=auto since=None", "viewer left"}
     assert all(line.get("session_id") == session_id for line in viewers), viewers

@@ -1,11 +1,17 @@
-// The access token and every request to the service.
+// The access token, a session's join code, and every request to the service.
 //
 // Pages get the token from `?token=` in their URL, keep it in sessionStorage
 // (per tab, survives reloads) and take it out of the address bar, so it is not
 // shared along with a copied link. HTTP requests send it as a Bearer header;
 // websockets (which cannot send headers from a browser) as `?token=`.
+//
+// A viewer of a private session may have the session's join code instead
+// (`?code=`, kept and taken out of the address bar the same way); websockets
+// carry it as `?code=`. A public session needs neither.
 
 const STORAGE_KEY = "floorcast.token";
+const CODE_KEY = "floorcast.code";
+const JOIN_CODE = /^[A-HJKMNP-Z2-9]{8}$/; // the alphabet of join codes: no 0/O, 1/I/L
 
 export class ApiError extends Error {
   constructor(status, detail) {
@@ -15,18 +21,19 @@ export class ApiError extends Error {
   }
 }
 
-function readToken() {
+function readFromUrl(param, key) {
   const url = new URL(location.href);
-  const fromUrl = url.searchParams.get("token");
+  const fromUrl = url.searchParams.get(param);
   if (fromUrl) {
-    sessionStorage.setItem(STORAGE_KEY, fromUrl);
-    url.searchParams.delete("token");
+    sessionStorage.setItem(key, fromUrl);
+    url.searchParams.delete(param);
     history.replaceState(history.state, "", url.pathname + url.search + url.hash);
   }
-  return fromUrl || sessionStorage.getItem(STORAGE_KEY) || "";
+  return fromUrl || sessionStorage.getItem(key) || "";
 }
 
-let token = readToken();
+let token = readFromUrl("token", STORAGE_KEY);
+let code = readFromUrl("code", CODE_KEY);
 
 export function hasToken() {
   return token !== "";
@@ -35,6 +42,21 @@ export function hasToken() {
 export function setToken(value) {
   token = value.trim();
   sessionStorage.setItem(STORAGE_KEY, token);
+}
+
+/** The join code this tab was given (for the session it was opened on), or "". */
+export function joinCode() {
+  return code;
+}
+
+export function setJoinCode(value) {
+  code = value.replace(/[\s-]/g, "").toUpperCase();
+  sessionStorage.setItem(CODE_KEY, code);
+}
+
+/** Typed into the prompt: a join code (8 characters of its alphabet, dashes and spaces ignored) or a token. */
+export function looksLikeJoinCode(value) {
+  return JOIN_CODE.test(value.replace(/[\s-]/g, "").toUpperCase());
 }
 
 /** The message of an error body: FastAPI's {"detail": "..."} or a list of validation errors. */
@@ -47,7 +69,8 @@ function detailOf(body, status) {
 
 /** fetch() with the token; JSON in and out. Throws ApiError for an HTTP error, TypeError when offline. */
 export async function api(path, { method = "GET", body, accept = "application/json" } = {}) {
-  const headers = { Authorization: `Bearer ${token}`, Accept: accept };
+  const headers = { Accept: accept };
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (!response.ok) {
@@ -59,24 +82,25 @@ export async function api(path, { method = "GET", body, accept = "application/js
   return accept === "application/json" ? response.json() : response;
 }
 
-/** ws:// or wss:// URL of a websocket route on this host, with the token and the given query. */
+/** ws:// or wss:// URL of a websocket route on this host, with the token (or join code) and the given query. */
 export function wsUrl(path, query = {}) {
   const url = new URL(path, location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, String(value));
   }
-  url.searchParams.set("token", token);
+  if (token) url.searchParams.set("token", token);
+  if (code && !url.searchParams.has("code")) url.searchParams.set("code", code);
   return url.href;
 }
 
-/** A form asking for the access token; `onSaved` runs once it was entered. */
-export function tokenPrompt(container, onSaved) {
+/** A form asking for the access token (or, with `acceptsCode`, a join code); `onSaved` runs once entered. */
+export function tokenPrompt(container, onSaved, { acceptsCode = false } = {}) {
   const form = document.createElement("form");
   form.className = "token-form";
   const label = document.createElement("label");
   label.htmlFor = "token-input";
-  label.textContent = "Access token";
+  label.textContent = acceptsCode ? "Join code or access token" : "Access token";
   const input = document.createElement("input");
   input.id = "token-input";
   input.type = "password";
@@ -84,11 +108,16 @@ export function tokenPrompt(container, onSaved) {
   input.required = true;
   const button = document.createElement("button");
   button.type = "submit";
-  button.textContent = "Use token";
+  button.textContent = acceptsCode ? "Join" : "Use token";
   form.append(label, input, button);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    setToken(input.value);
+    if (acceptsCode && looksLikeJoinCode(input.value)) {
+      setJoinCode(input.value);
+      setToken(""); // a token this tab had is not good here (that is why it asked): the code is used instead
+    } else {
+      setToken(input.value);
+    }
     form.remove();
     onSaved();
   });

@@ -1,6 +1,6 @@
 // The live viewer: join a session, pick a language, read captions as they come.
 
-import { api, ApiError, hasToken, tokenPrompt } from "./auth.js";
+import { api, ApiError, hasToken, joinCode, setJoinCode, tokenPrompt } from "./auth.js";
 import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { say, sessionFromPath } from "./format.js";
@@ -72,7 +72,7 @@ function onState(state, detail, code) {
   else if (state === "ended") say(connection, "The session has ended.");
   else if (state === "failed") {
     say(connection, detail, true);
-    if (code === 4401) tokenPrompt($("auth"), connect);
+    if (code === 4401 || code === 4403) tokenPrompt($("auth"), connect, { acceptsCode: true });
   }
 }
 
@@ -91,15 +91,22 @@ async function connect() {
   }
   $("join-code").value = sessionId;
   try {
-    const session = await api(`/v1/sessions/${encodeURIComponent(sessionId)}`);
+    const code = joinCode() ? `?code=${encodeURIComponent(joinCode())}` : "";
+    const session = await api(`/v1/sessions/${encodeURIComponent(sessionId)}${code}`);
     $("session-title").textContent = session.title;
     document.title = `${session.title} — live captions — floorcast`;
     $("record-banner").hidden = !session.off_record;
     board.setAnnounceAfter(session.last_seq);
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) {
-      say(connection, "An access token is needed to follow this session.", true);
-      tokenPrompt($("auth"), connect);
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+      say(connection, error.status === 401 && joinCode()
+        ? "That join code is not this session's. Check it and try again."
+        : "This session is private: enter its join code or an access token.", true);
+      tokenPrompt($("auth"), connect, { acceptsCode: true });
+      return;
+    }
+    if (error instanceof ApiError && error.status === 429) {
+      say(connection, `${error.detail}. Try again later.`, true);
       return;
     }
     if (error instanceof ApiError && error.status === 404) {
@@ -137,6 +144,7 @@ $("join-form").addEventListener("submit", (event) => {
   const lang = $("lang").value;
   if (lang) url.searchParams.set("lang", lang);
   history.pushState(null, "", url);
+  if (code !== sessionId) setJoinCode(""); // a join code belongs to one session
   sessionId = code;
   connect();
 });
