@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from typing import Iterator, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -21,9 +20,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from captions_store.records import TokenRecord
-from captions_store.store import Store, StoreError
 from captions_store.tokens_store import TOKEN_ROLES
-from service.settings import Settings
+from service.cli_store import opened_store
 
 __all__ = ["register", "tokens_app", "parse_duration"]
 
@@ -40,23 +38,6 @@ def parse_duration(text: str) -> timedelta:
     if match is None or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 12h, 7d or 2w")
     return timedelta(seconds=int(match.group(1)) * _UNITS_S[match.group(2)])
-
-
-@contextmanager
-def _store() -> Iterator[Store]:
-    settings = Settings()
-    try:
-        store = Store.open(settings.database_url, settings.data_dir.resolve())
-    except StoreError as exc:
-        err.print(f"[red]cannot open the captions store:[/] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-    try:
-        yield store
-    except StoreError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        store.close()
 
 
 def _when(value: datetime | None) -> str:
@@ -82,7 +63,7 @@ def create_command(role: str = typer.Option(..., help=f"One of {', '.join(TOKEN_
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--expires") from None
     expires_at = datetime.now(timezone.utc) + lifetime if lifetime else None
-    with _store() as store:
+    with opened_store() as store:
         issued = store.create_token(role=role, session_id=session, label=label, expires_at=expires_at)
     if as_json:
         print(json.dumps({**_as_dict(issued.record, datetime.now(timezone.utc)), "token": issued.token}, indent=2))
@@ -99,7 +80,7 @@ def list_command(limit: int = typer.Option(100, min=1, max=1000),
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """Tokens, newest first, with their state (never their secrets)."""
     now = datetime.now(timezone.utc)
-    with _store() as store:
+    with opened_store() as store:
         records = store.list_tokens(limit=limit)
     if as_json:
         print(json.dumps([_as_dict(r, now) for r in records], indent=2, ensure_ascii=False))
@@ -116,7 +97,7 @@ def list_command(limit: int = typer.Option(100, min=1, max=1000),
 @tokens_app.command("revoke")
 def revoke_command(token_id: str = typer.Argument(..., help="The token's id (the part after fc_)")) -> None:
     """Revoke a token: the server refuses it from its next request on."""
-    with _store() as store:
+    with opened_store() as store:
         record = store.revoke_token(token_id)
     console.print(f"token {record.id} revoked at {_when(record.revoked_at)}")
 

@@ -10,10 +10,9 @@ import html
 import json
 import re
 import sys
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -22,31 +21,13 @@ from rich.table import Table
 from rich.text import Text
 
 from captions_store.exports import FORMATS, export
-from captions_store.store import Store, StoreError
-from service.settings import Settings
+from service.cli_store import opened_store
 
 __all__ = ["transcripts_app"]
 
 transcripts_app = typer.Typer(help="Stored transcripts: list, show, export, search, delete", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
-
-
-@contextmanager
-def _store() -> Iterator[Store]:
-    settings = Settings()
-    try:
-        store = Store.open(settings.database_url, settings.data_dir.resolve())
-    except StoreError as exc:
-        err.print(f"[red]cannot open the captions store:[/] {exc}")
-        raise typer.Exit(2) from None
-    try:
-        yield store
-    except StoreError as exc:
-        err.print(f"[red]{escape(str(exc))}[/]")
-        raise typer.Exit(1) from None
-    finally:
-        store.close()
 
 
 def _marked(snippet: str) -> Text:
@@ -64,7 +45,7 @@ def _when(value: datetime | None) -> str:
 @transcripts_app.command("list")
 def list_command(limit: int = typer.Option(50, min=1, max=1000), as_json: bool = typer.Option(False, "--json")) -> None:
     """Sessions in the record, newest first."""
-    with _store() as store:
+    with opened_store() as store:
         sessions = store.list_sessions(limit=limit)
     if as_json:
         print(json.dumps([{"id": s.id, "title": s.title, "room": s.room, "status": s.status,
@@ -82,7 +63,7 @@ def list_command(limit: int = typer.Option(50, min=1, max=1000), as_json: bool =
 @transcripts_app.command("show")
 def show_command(session: str, lang: Optional[str] = typer.Option(None, help="Language (default: as spoken)")) -> None:
     """Print a transcript as text."""
-    with _store() as store:
+    with opened_store() as store:
         doc = store.transcript(session, lang=lang)
     sys.stdout.write(export(doc, "txt").body.decode("utf-8"))
 
@@ -96,7 +77,7 @@ def export_command(session: str,
     if fmt not in FORMATS:
         err.print(f"[red]unknown format {fmt!r}; choose one of {', '.join(FORMATS)}[/]")
         raise typer.Exit(2)
-    with _store() as store:
+    with opened_store() as store:
         exported = export(store.transcript(session, lang=lang), fmt)
     target = output or Path(exported.filename)
     target.write_bytes(exported.body)
@@ -107,7 +88,7 @@ def export_command(session: str,
 def search_command(query: str, lang: Optional[str] = typer.Option(None), session: Optional[str] = typer.Option(None),
                    limit: int = typer.Option(20, min=1, max=100), as_json: bool = typer.Option(False, "--json")) -> None:
     """Full-text search across every stored session and language."""
-    with _store() as store:
+    with opened_store() as store:
         page = store.search(query, lang=lang, session_id=session, limit=limit)
     if as_json:
         print(json.dumps([{"segment_id": h.segment_id, "session_id": h.session_id, "lang": h.lang,
@@ -127,6 +108,6 @@ def delete_command(session: str, yes: bool = typer.Option(False, "--yes", help="
     """Delete a session and everything recorded of it."""
     if not yes:
         typer.confirm(f"Delete session {session} and all its captions?", abort=True)
-    with _store() as store:
+    with opened_store() as store:
         store.delete_session(session)
     err.print(f"deleted {session}")
