@@ -16,13 +16,15 @@ const STABLE_AFTER_MS = 5000;
 const FATAL = new Map([
   [4400, "The server refused this language or source."],
   [4401, "The access token is missing or wrong."],
+  [4403, "This token or code may not watch this session."],
   [4404, "No live session has this code. It may have ended, or the code is mistyped."],
 ]);
 
 export class CaptionFeed {
   /**
    * @param {{sessionId: string, lang?: string, source?: string, recent?: number, onEvent: Function,
-   *          onState: Function}} options  recent: finals asked for on every (re)connect, at most 200
+   *          onState: Function}} options  recent: finals asked for on the first connect, at most 200
+   *          (reconnects ask for everything after the last seq seen)
    */
   constructor({ sessionId, lang = "", source = "", recent = 200, onEvent, onState = () => {} }) {
     this.sessionId = sessionId;
@@ -58,7 +60,9 @@ export class CaptionFeed {
     if (this.stopped) return;
     this.onState("connecting");
     const path = `/v1/sessions/${encodeURIComponent(this.sessionId)}/captions`;
-    const socket = new WebSocket(wsUrl(path, { recent: this.recent, lang: this.lang, source: this.source }));
+    // After a drop, ask for exactly what was missed (since=); the first time, for the recent finals.
+    const resume = this.lastSeq > 0 ? { since: this.lastSeq } : { recent: this.recent };
+    const socket = new WebSocket(wsUrl(path, { ...resume, lang: this.lang, source: this.source }));
     this.socket = socket;
     let openedAt = 0;
     socket.addEventListener("open", () => {
