@@ -43,6 +43,11 @@ def _channel(session_id: str) -> str:
     return f"fc:ch:{session_id}"
 
 
+def _payload(fields: dict) -> dict:
+    """A stream entry's ``{"origin", "event"}`` (field names come back as bytes unless the client decodes)."""
+    return json.loads(fields[b"e"] if b"e" in fields else fields["e"])
+
+
 class LocalBus:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
@@ -178,16 +183,17 @@ class RedisBus:
         except ResponseError:
             return
         for _, fields in entries:
-            event = json.loads(fields[b"e"] if b"e" in fields else fields["e"])["event"]
+            payload = _payload(fields)
+            event = payload["event"]
             if event["seq"] > self._delivered.get(session_id, 0):
                 self._delivered[session_id] = event["seq"]
-                if json.loads(fields.get(b"e", fields.get("e")))["origin"] != self.instance_id:
+                if payload["origin"] != self.instance_id:
                     self.broker.publish(session_id, event)
 
     async def replay(self, session_id: str, since: int) -> tuple[list[dict], int | None]:
         entries = await self._client.xrange(_stream(session_id), min=f"{since + 1}-0", max="+")
         oldest = await self._client.xrange(_stream(session_id), min="-", max="+", count=1)
-        events = [json.loads(fields.get(b"e", fields.get("e")))["event"] for _, fields in entries]
+        events = [_payload(fields)["event"] for _, fields in entries]
         first = int(oldest[0][0].split(b"-")[0]) if oldest else None
         return events, first
 

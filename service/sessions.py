@@ -331,10 +331,14 @@ class SessionRegistry:
             raise SessionError(f"model {self._decoder.name} cannot recognise: {', '.join(unsupported + booth)}; "
                                f"it supports {len(supported)} languages" + ("" if len(supported) > 1 else " (en)"))
         session_id = secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
-        session = LiveSession(session_id, spec, list(dict.fromkeys(allowed)), self._broker, self._decoder,
-                              recognizer_config=self._config, max_queued_s=self._max_queued_s,
-                              policy=self._policy, writer=self._writer, translation=self._translation,
-                              missing_directions=self.missing_directions(allowed, spec.translation_languages))
+        return self._add(session_id, spec, list(dict.fromkeys(allowed)))
+
+    def _add(self, session_id: str, spec: SessionCreate, allowed: list[str], **extra) -> LiveSession:
+        """A LiveSession wired to this process's decoder, writer, translator and bus, registered."""
+        session = LiveSession(session_id, spec, allowed, self._broker, self._decoder, recognizer_config=self._config,
+                              max_queued_s=self._max_queued_s, policy=self._policy, writer=self._writer,
+                              translation=self._translation,
+                              missing_directions=self.missing_directions(allowed, spec.translation_languages), **extra)
         self._sessions[session_id] = session
         return session
 
@@ -361,13 +365,9 @@ class SessionRegistry:
             allowed_languages=list(record.languages) or None, off_record=record.off_record, public=record.public,
             glossary=[GlossaryEntry.model_validate(g) for g in record.glossary])
         allowed = list(record.languages) or sorted(self._default_languages)
-        session = LiveSession(record.id, spec, allowed, self._broker, self._decoder, recognizer_config=self._config,
-                              max_queued_s=self._max_queued_s, policy=self._policy, writer=self._writer,
-                              translation=self._translation, join_code=record.join_code,
-                              missing_directions=self.missing_directions(allowed, spec.translation_languages))
+        session = self._add(record.id, spec, allowed, join_code=record.join_code)
         session.created_at = record.started_at.timestamp() if record.started_at else session.created_at
         session.restore(progress, seq)
-        self._sessions[record.id] = session
         return session
 
     def forget(self, session_id: str) -> None:
