@@ -117,7 +117,8 @@ def test_ended_session_is_replayed_then_closed(server, clip):
     assert [e["type"] for e in events[:-1]] and all(e["type"] == "final" for e in events[:-1])
 
 
-def test_negative_since_is_refused_with_a_reason(server):
-    sid = server.create_session(title="bad since")["id"]
-    events, code = asyncio.run(_read_until_quiet(server.captions_url(sid) + "&since=-5", quiet_s=2))
+@pytest.mark.parametrize("query", ["&since=-5", "&since=abc", "&source=bogus"])
+def test_bad_viewer_query_is_refused_with_a_reason(server, query):
+    sid = server.create_session(title="bad query")["id"]
+    events, code = asyncio.run(_read_until_quiet(server.captions_url(sid) + query, quiet_s=2))
     assert code == 4400 and events == []
