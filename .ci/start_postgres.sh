@@ -3,13 +3,16 @@
 # FLOORCAST_TEST_DATABASE_URL. Idempotent; runs as root (CI, after `apt-get install postgresql`).
 #   export FLOORCAST_TEST_DATABASE_URL="$(bash .ci/start_postgres.sh)"
 set -euo pipefail
+# Only the URL goes to stdout, which the caller reads whole: every other command's output goes to
+# stderr (pg_ctlcluster says "Removed stale pid file." on a machine imaged with the cluster running).
+# Not via `exec 1>&2` and a saved fd: the server would inherit that fd and $(...) would never return.
 version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
 port=5432
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { found = 1 } END { exit !found }'; then
   pg_createcluster --locale C.UTF-8 --encoding UTF8 "$version" main >/dev/null
 fi
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online" { up = 1 } END { exit !up }'; then
-  pg_ctlcluster "$version" main start
+  pg_ctlcluster "$version" main start >&2
 fi
 port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $3 }')"
 for _ in $(seq 1 60); do
