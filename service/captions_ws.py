@@ -19,7 +19,7 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from service.fanout import Broker, Viewer
+from service.fanout import Broker, Outgoing, Viewer
 from service.logging_setup import set_log_context
 from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
@@ -36,10 +36,11 @@ router = APIRouter()
 
 async def _send_loop(websocket: WebSocket, viewer: Viewer, after_seq: int) -> None:
     while True:
-        event = await viewer.queue.get()
+        outgoing: Outgoing = await viewer.queue.get()
+        event = outgoing.event
         if event.get("seq", after_seq + 1) <= after_seq and event.get("type") != "pong":
             continue  # already sent in the replay
-        await websocket.send_json(event)
+        await websocket.send_text(outgoing.text)
         if event.get("type") == "session_ended":
             await close(websocket, CloseCode.NORMAL, "session ended")
             return
@@ -59,7 +60,7 @@ async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer)
             if text and len(text) < 256 and _is_ping(text):
                 seq = view.live.published_seq if view.live is not None else bus.last_delivered(view.id)
                 with contextlib.suppress(asyncio.QueueFull):
-                    viewer.queue.put_nowait({"type": "pong", "seq": seq})
+                    viewer.queue.put_nowait(Outgoing.of({"type": "pong", "seq": seq}))
 
 
 def _is_ping(text: str) -> bool:

@@ -4,24 +4,45 @@ Each viewer has a bounded queue. A slow viewer loses partial updates first
 (the next partial supersedes them anyway); if its queue is still full when a
 final arrives, it is marked ``lagging`` and its websocket is closed with 1013,
 so one slow phone never slows the others or the recogniser.
+
+An event is encoded to JSON once, when it is published, and the same text is
+queued for every viewer of the session, rather than once per viewer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from service.viewer_filter import ViewerChoice, accepts
 
-__all__ = ["Bus", "Viewer", "Broker"]
+__all__ = ["Bus", "Viewer", "Broker", "Outgoing", "encode"]
 
 
 class Bus(Protocol):
     """What a live session publishes to: :class:`service.event_bus.LocalBus` or ``RedisBus``."""
 
     def publish(self, session_id: str, event: dict) -> None: ...
+
+
+def encode(event: dict) -> str:
+    """The text a viewer receives: compact, UTF-8 as is (what Starlette's ``send_json`` sends)."""
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One event in a viewer's queue, with its encoded text (shared by every viewer)."""
+
+    event: dict
+    text: str
+
+    @classmethod
+    def of(cls, event: dict) -> "Outgoing":
+        return cls(event, encode(event))
 
 
 @dataclass(eq=False)
@@ -62,11 +83,15 @@ class Broker:
     def publish(self, session_id: str, event: dict) -> None:
         """Called on the event loop; never blocks."""
         self.published[event.get("type", "")] += 1
-        for viewer in list(self._viewers.get(session_id, ())):
+        viewers = self._viewers.get(session_id)
+        if not viewers:
+            return
+        outgoing = Outgoing.of(event)
+        for viewer in list(viewers):
             if viewer.lagging or not accepts(viewer.choice, event):
                 continue
             try:
-                viewer.queue.put_nowait(event)
+                viewer.queue.put_nowait(outgoing)
             except asyncio.QueueFull:
                 if event.get("type") == "partial":
                     viewer.dropped_partials += 1
