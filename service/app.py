@@ -8,12 +8,14 @@ import os
 import secrets
 import socket
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from captions_store.store import Store
+from models.cpu_priority import call_lowered
 from models.provisioning import ResolvedModel, resolve_model
 from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
@@ -72,15 +74,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 log.warning("sessions interrupted by the last shutdown: %s", ", ".join(interrupted))
         metrics: ServiceMetrics = app.state.metrics
         writer = StoreWriter(store, on_commit_s=metrics.store_commit_s.observe).start()
-        decoder, resolved = await asyncio.to_thread(load_decoder, settings)
+        # loaded in a lowered thread: the inference threads CTranslate2 starts for it inherit the priority
+        decoder, resolved = await asyncio.to_thread(call_lowered, partial(load_decoder, settings),
+                                                    settings.inference_nice)
         log.info("model %s loaded from %s", resolved.name, resolved.path)
         translation = None
         if settings.translation:
             translator = Translator(settings.data_dir.resolve(), settings.translation_engines,
                                     apertium_command=settings.apertium_command)
             translation = LiveTranslation(translator, threads=settings.translation_threads,
-                                          on_final_latency_s=metrics.translation_latency_s.observe)
-            await asyncio.to_thread(translation.warm_up)  # probe engines and load models once, off the loop
+                                          on_final_latency_s=metrics.translation_latency_s.observe,
+                                          nice=settings.inference_nice)
+            await asyncio.to_thread(call_lowered, translation.warm_up, settings.inference_nice)  # probe engines and load models once, off the loop
             translation.start(asyncio.get_running_loop())
         app.state.store = store
         app.state.writer = writer
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.bus, metrics.timed(decoder), resolved.languages,
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
             max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
-            translation=translation)
+            translation=translation, inference_nice=settings.inference_nice)
         try:
             yield
         finally:

@@ -34,11 +34,11 @@ PARTIAL_INTERVAL_S = 1.5  # at most one partial per stream is translated in this
 
 class LiveTranslation:
     def __init__(self, translator: Translator, *, threads: int = 1,
-                 on_final_latency_s: Callable[[float], None] | None = None) -> None:
+                 on_final_latency_s: Callable[[float], None] | None = None, nice: int = 0) -> None:
         self.translator = translator
         self._on_final_latency_s = on_final_latency_s  # metrics; called on a worker thread
         self.worker = TranslationWorker(translator, on_result=self._on_result, on_error=self._on_error,
-                                        threads=threads, name="translation")
+                                        threads=threads, name="translation", nice=nice)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._jobs: dict[int, tuple[Callable, dict]] = {}  # id(job) -> (deliver on the loop, context)
         self._last_partial_s: dict[tuple[str, str], float] = {}

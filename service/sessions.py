@@ -72,8 +72,9 @@ class LiveSession:
                  decoder: WhisperDecoder, *, recognizer_config: RecognizerConfig, max_queued_s: float,
                  policy: str = "vad", writer: StoreWriter | None = None,
                  translation: LiveTranslation | None = None, missing_directions: list[str] = (),
-                 join_code: str = "") -> None:
+                 join_code: str = "", inference_nice: int = 0) -> None:
         self.id = session_id
+        self._inference_nice = inference_nice
         self.spec = spec
         self.allowed_languages = allowed
         self.created_at = time.time()
@@ -153,7 +154,8 @@ class LiveSession:
             loop.call_soon_threadsafe(on_failure, exc)
 
         channel.worker = ChannelWorker(recognizer, on_events=deliver, on_error=failed,
-                                       max_queued_s=self._max_queued_s, name=f"{self.id}-{name}")
+                                       max_queued_s=self._max_queued_s, name=f"{self.id}-{name}",
+                                       nice=self._inference_nice)
         channel.worker.start()
         return channel
 
@@ -310,8 +312,10 @@ def _segment_in(wire: dict) -> SegmentIn:
 class SessionRegistry:
     def __init__(self, broker: Bus, decoder: WhisperDecoder, default_languages: frozenset[str], *,
                  recognizer_config: RecognizerConfig, max_queued_s: float, policy: str = "vad",
-                 writer: StoreWriter | None = None, translation: LiveTranslation | None = None) -> None:
+                 writer: StoreWriter | None = None, translation: LiveTranslation | None = None,
+                 inference_nice: int = 0) -> None:
         self._policy = policy
+        self._inference_nice = inference_nice
         self._writer = writer
         self._translation = translation
         self._sessions: dict[str, LiveSession] = {}
@@ -337,7 +341,7 @@ class SessionRegistry:
         """A LiveSession wired to this process's decoder, writer, translator and bus, registered."""
         session = LiveSession(session_id, spec, allowed, self._broker, self._decoder, recognizer_config=self._config,
                               max_queued_s=self._max_queued_s, policy=self._policy, writer=self._writer,
-                              translation=self._translation,
+                              translation=self._translation, inference_nice=self._inference_nice,
                               missing_directions=self.missing_directions(allowed, spec.translation_languages), **extra)
         self._sessions[session_id] = session
         return session

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     port: int = 8000
     model: str = Field("auto", description="auto, a catalog name (base, tiny.en), a CTranslate2 dir, or a faster-whisper name")
     cpu_threads: int = 2
+    inference_nice: int = Field(
+        10, ge=0, le=19, description="How far below the event loop recognition and translation run (Linux nice "
+                                     "levels), so that captions reach viewers while the decoders use every core; 0: same")
     admin_token: str = Field("", description="The bootstrap admin credential (Bearer); generated at start when empty")
     redis_url: str | None = Field(None, description="redis://... : fan-out across instances, session leases")
     instance_id: str = Field("", description="This instance's name in Redis leases (default: host-pid-random)")

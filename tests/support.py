@@ -130,6 +130,7 @@ class LiveServer:
     token: str
     data_dir: Path
     log_path: Path
+    pid: int | None = None  # the server process, when a test started it
 
     @property
     def ws_url(self) -> str:
@@ -286,6 +287,7 @@ class ServerProcess:
                    "--ws-ping-interval", "20", "--ws-ping-timeout", "60"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.live.pid = self.process.pid
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
             if self.process.poll() is not None:

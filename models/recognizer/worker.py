@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from models.cpu_priority import lower_this_thread
 from models.recognizer.events import CaptionEvent
 from models.recognizer.streamer import StreamingRecognizer
 
@@ -28,8 +29,10 @@ _FLUSH = object()
 
 class ChannelWorker:
     def __init__(self, recognizer: StreamingRecognizer, *, on_events: Callable[[list[CaptionEvent]], None],
-                 on_error: Callable[[BaseException], None], max_queued_s: float = 30.0, name: str = "channel") -> None:
+                 on_error: Callable[[BaseException], None], max_queued_s: float = 30.0, name: str = "channel",
+                 nice: int = 0) -> None:
         self.recognizer = recognizer
+        self._nice = nice
         self._on_events = on_events
         self._on_error = on_error
         self._queue: queue.Queue = queue.Queue()
@@ -75,6 +78,7 @@ class ChannelWorker:
         self._thread.join(timeout_s)
 
     def _run(self) -> None:
+        lower_this_thread(self._nice)  # below the event loop: see models.cpu_priority
         while True:
             item = self._queue.get()
             if item is None:

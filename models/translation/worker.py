@@ -23,6 +23,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Callable, Hashable, Mapping, Protocol, Sequence
 
+from models.cpu_priority import lower_this_thread
 from models.translation.glossary import Glossary
 from models.translation.translator import TranslationResult
 
@@ -68,8 +69,9 @@ class TranslationWorker:
     def __init__(self, translator: SupportsTranslate, *,
                  on_result: Callable[[TranslationJob, Mapping[str, TranslationResult]], None],
                  on_error: Callable[[TranslationJob, BaseException], None], threads: int = 1,
-                 name: str = "translation") -> None:
+                 name: str = "translation", nice: int = 0) -> None:
         self.translator = translator
+        self._nice = nice
         self._on_result = on_result
         self._on_error = on_error
         self._finals: deque[TranslationJob] = deque()
@@ -139,6 +141,7 @@ class TranslationWorker:
         return None
 
     def _run(self) -> None:
+        lower_this_thread(self._nice)  # below the event loop: see models.cpu_priority
         while True:
             with self._changed:
                 job = None
