@@ -12,9 +12,14 @@ not the bottleneck. Every event carries ``published_at`` (the server's wall
 clock when it left the outbox); fan-out delay = arrival − published_at, per
 event per viewer. At the end every viewer's set of finals is compared with
 the session's stored transcript: a missing final counts as lost. Server RSS is
-sampled every 5 s.
+sampled every 5 s. Caption lag = a final's published_at − the wall time its
+last audio frame was sent (the ingest paces audio at real time), i.e. how far
+the finals trail the speaker, recognition included.
 
-    python bench/fanout_load.py [--configs single,redis] [--minutes 10] [--viewers 1000]
+``--inference-nice`` sets FLOORCAST_INFERENCE_NICE (how far below the event
+loop recognition runs; 0 = same priority as the loop) to compare the two.
+
+    python bench/fanout_load.py [--configs single,redis] [--minutes 10] [--viewers 1000] [--inference-nice 10]
 
 Prints a table and writes bench/results/fanout_load.json.
 """
@@ -52,6 +57,7 @@ SESSIONS = 4
 async def _viewers(urls: list[str], duration_s: float, out: "mp.Queue") -> None:
     delays: list[float] = []
     finals: dict[str, set[str]] = {}
+    final_times: dict[str, tuple[float, float]] = {}  # "sid/segment" -> (end in the session, published_at)
     closed_early = 0
 
     async def one(url: str, key: str) -> None:
@@ -72,13 +78,16 @@ async def _viewers(urls: list[str], duration_s: float, out: "mp.Queue") -> None:
                         delays.append(now - event["published_at"])
                     if event.get("type") == "final" and event.get("text"):
                         seen.add(event["segment_id"])
+                        final_times[f"{event['session_id']}/{event['segment_id']}"] = (event["end"],
+                                                                                      event["published_at"])
         except websockets.ConnectionClosed:
             closed_early += 1
 
     await asyncio.gather(*(one(url, f"{os.getpid()}-{n}|{url.split('/sessions/')[1].split('/')[0]}")
                            for n, url in enumerate(urls)))
     out.put({"delays": delays[::5] if len(delays) > 400_000 else delays,
-             "finals": {k: sorted(v) for k, v in finals.items()}, "closed_early": closed_early})
+             "finals": {k: sorted(v) for k, v in finals.items()}, "closed_early": closed_early,
+             "final_times": final_times})
 
 
 def _client_process(urls: list[str], duration_s: float, out: "mp.Queue") -> None:
@@ -86,12 +95,14 @@ def _client_process(urls: list[str], duration_s: float, out: "mp.Queue") -> None
 
 
 # -- ingest ----------------------------------------------------------------------------------
-async def _ingest(base_ws: str, token: str, session_id: str, pcm: bytes, duration_s: float) -> None:
+async def _ingest(base_ws: str, token: str, session_id: str, pcm: bytes, duration_s: float) -> float:
+    """Stream at real-time pace; return the wall time at which audio time 0 was sent."""
     headers = {"Authorization": f"Bearer {token}"}
     async with websockets.connect(f"{base_ws}/v1/sessions/{session_id}/audio", additional_headers=headers) as ws:
         await ws.send(json.dumps({"type": "start", "sample_rate": 16000}))
-        await ws.recv()
+        ready = json.loads(await ws.recv())
         t0 = time.monotonic()
+        wall0 = time.time() - ready.get("offset_s", 0.0)
         frame, i = 3200, 0
         while time.monotonic() - t0 < duration_s:
             offset = (i * frame) % len(pcm)
@@ -100,6 +111,7 @@ async def _ingest(base_ws: str, token: str, session_id: str, pcm: bytes, duratio
             i += 1
         await ws.send(json.dumps({"type": "stop"}))
         await asyncio.wait_for(ws.recv(), 120)
+    return wall0
 
 
 def _rss_mb(pid: int) -> float:
@@ -109,10 +121,11 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def run(config: str, minutes: float, viewers: int, processes: int) -> dict:
+def run(config: str, minutes: float, viewers: int, processes: int, nice: int) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="fanout-"))
     (scratch / "data").mkdir()
-    env = {"FLOORCAST_TRANSLATION": "false", "FLOORCAST_VIEWER_QUEUE_EVENTS": "512"}
+    env = {"FLOORCAST_TRANSLATION": "false", "FLOORCAST_VIEWER_QUEUE_EVENTS": "512",
+           "FLOORCAST_INFERENCE_NICE": str(nice)}
     redis = None
     if config == "redis":
         port = free_port()
@@ -151,10 +164,12 @@ def run(config: str, minutes: float, viewers: int, processes: int) -> dict:
                     rss.append((time.monotonic() - started, sum(_rss_mb(s.process.pid) for s in servers)))
                     await asyncio.sleep(5)
             sampler = asyncio.create_task(sample())
-            await asyncio.gather(*(_ingest(servers[0].live.ws_url, token, sid, pcm, duration_s) for sid in sessions))
+            starts = await asyncio.gather(*(_ingest(servers[0].live.ws_url, token, sid, pcm, duration_s)
+                                            for sid in sessions))
             await sampler
+            return dict(zip(sessions, starts))
 
-        asyncio.run(stream_all())
+        wall0 = asyncio.run(stream_all())
         results = [out.get(timeout=300) for _ in clients]
         for client in clients:
             client.join(30)
@@ -176,11 +191,15 @@ def run(config: str, minutes: float, viewers: int, processes: int) -> dict:
             missing = stored[sid] - set(seen)
             lost += len(missing)
             incomplete += bool(missing)
+    # a final's last frame (audio time `end`) was sent 0.1 s before wall0 + end: frames go out as they begin
+    finals_seen = {key: times for r in results for key, times in r["final_times"].items()}
+    lags = [(published - (wall0[key.split("/")[0]] + end - 0.1)) * 1000 for key, (end, published) in finals_seen.items()]
     first_min = [m for t, m in rss if 60 <= t < 120]
     last_min = [m for t, m in rss if t >= duration_s - 60]
-    return {"config": config, "minutes": minutes, "viewers": viewers, "streams": SESSIONS,
+    return {"config": config, "inference_nice": nice, "minutes": minutes, "viewers": viewers, "streams": SESSIONS,
             "events_received": len(delays), "delay_p50_ms": percentile(delays, 50),
             "delay_p99_ms": percentile(delays, 99), "delay_max_ms": max(delays) if delays else float("nan"),
+            "caption_lag_p50_ms": percentile(lags, 50), "caption_lag_p95_ms": percentile(lags, 95),
             "finals_stored": sum(len(v) for v in stored.values()), "finals_lost": lost,
             "viewers_incomplete": incomplete, "viewers_closed_early": sum(r["closed_early"] for r in results),
             "rss_mb_minute_2": float(np.median(first_min)) if first_min else float("nan"),
@@ -194,6 +213,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--viewers", type=int, default=1000)
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--inference-nice", type=int, default=10, help="FLOORCAST_INFERENCE_NICE for the servers")
     parser.add_argument("--out", default=str(RESULTS / "fanout_load.json"))
     args = parser.parse_args()
     from rich.console import Console
@@ -202,14 +222,16 @@ def main() -> None:
     results = []
     for config in args.configs.split(","):
         print(f"running {config}: {args.viewers} viewers, {SESSIONS} streams, {args.minutes} min ...", flush=True)
-        results.append(run(config, args.minutes, args.viewers, args.client_processes))
+        results.append(run(config, args.minutes, args.viewers, args.client_processes, args.inference_nice))
     table = Table(title="fan-out under load (tiny.en, loopback)")
-    for col in ("config", "viewers", "events", "delay p50 ms", "delay p99 ms", "max ms", "finals stored",
+    for col in ("config", "nice", "viewers", "events", "delay p50 ms", "delay p99 ms", "max ms", "lag p50 ms",
+                "lag p95 ms", "finals stored",
                 "finals lost", "viewers incomplete", "closed early", "RSS MB min 2", "RSS MB last min"):
         table.add_column(col, justify="right")
     for r in results:
-        table.add_row(r["config"], str(r["viewers"]), str(r["events_received"]), f"{r['delay_p50_ms']:.1f}",
-                      f"{r['delay_p99_ms']:.1f}", f"{r['delay_max_ms']:.0f}", str(r["finals_stored"]),
+        table.add_row(r["config"], str(r["inference_nice"]), str(r["viewers"]), str(r["events_received"]),
+                      f"{r['delay_p50_ms']:.1f}", f"{r['delay_p99_ms']:.1f}", f"{r['delay_max_ms']:.0f}",
+                      f"{r['caption_lag_p50_ms']:.0f}", f"{r['caption_lag_p95_ms']:.0f}", str(r["finals_stored"]),
                       str(r["finals_lost"]), str(r["viewers_incomplete"]), str(r["viewers_closed_early"]),
                       f"{r['rss_mb_minute_2']:.0f}", f"{r['rss_mb_last_minute']:.0f}")
     Console(width=200).print(table)
