@@ -32,6 +32,7 @@ class SessionRecord:
     segment_count: int = 0
     public: bool = False  # captions readable without a token or join code
     join_code: str = field(default="", repr=False)  # viewers of a private session may present it; made when empty
+    translation_languages: tuple[str, ...] | None = None  # None: the six UN languages; (): no machine translation
 
 
 @dataclass(frozen=True)

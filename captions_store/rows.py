@@ -17,7 +17,9 @@ def session_record(row: Row, segment_count: int = 0) -> SessionRecord:
                          languages=tuple(m["languages"] or ()), channels=tuple(m["channels"] or ()),
                          glossary=tuple(m["glossary"] or ()), off_record=bool(m["off_record"]),
                          segment_count=segment_count, public=bool(m.get("public", False)),
-                         join_code=m.get("join_code") or "")
+                         join_code=m.get("join_code") or "",
+                         translation_languages=None if m.get("translation_languages") is None
+                         else tuple(m["translation_languages"]))
 
 
 def translation_record(row: Row) -> TranslationRecord:

@@ -42,6 +42,7 @@ class SessionRow(SQLModel, table=True):
     search_key: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     public: bool = Field(default=False, nullable=False)
     join_code: str = Field(default="", sa_column=Column(String(16), nullable=False, default=""))
+    translation_languages: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class SegmentRow(SQLModel, table=True):

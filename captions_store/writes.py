@@ -45,6 +45,7 @@ def insert_session(conn: Connection, record: SessionRecord) -> SessionRecord:
         id=record.id, title=record.title, room=record.room, status=record.status, started_at=started_at,
         ended_at=to_utc(record.ended_at), languages=list(record.languages), channels=list(record.channels),
         glossary=list(record.glossary), off_record=record.off_record, public=record.public, join_code=join_code,
+        translation_languages=None if record.translation_languages is None else list(record.translation_languages),
         search_key=_free_search_key(conn, started_at)))
     return replace(record, started_at=started_at, ended_at=to_utc(record.ended_at), segment_count=0,
                    join_code=join_code)

@@ -19,6 +19,7 @@ from service.auth import SEES_JOIN_CODE, Principal, Requires, SessionWatcher
 from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
 from service.session_access import SessionElsewhere, live_for_ingest, release_if_idle
 from service.sessions import LiveSession, SessionError, SessionRegistry
+from service.settings import UN_LANGUAGES
 
 __all__ = ["router", "stored_public"]
 
@@ -47,7 +48,9 @@ def stored_public(record: SessionRecord) -> SessionPublic:
         allowed_languages=list(record.languages), glossary=[GlossaryEntry.model_validate(g) for g in record.glossary],
         channels=[ChannelPublic(name=c.name, language=c.language, streaming=False, audio_s=0, busy_s=0,
                                 partial_decodes=0, partials_skipped=0, finals=0, rejected=0) for c in channels],
-        last_seq=0, model="", public=record.public, join_code=record.join_code)
+        last_seq=0, model="", public=record.public, join_code=record.join_code,
+        translation_languages=list(UN_LANGUAGES if record.translation_languages is None
+                                   else record.translation_languages))
 
 
 def shown(session: SessionPublic, principal: Principal) -> SessionPublic:

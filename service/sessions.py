@@ -123,7 +123,9 @@ class LiveSession:
             languages=tuple(self.allowed_languages),
             channels=tuple(c.model_dump() for c in self.spec.channels),
             glossary=tuple(g.model_dump() for g in self.spec.glossary), off_record=self.off_record,
-            public=self.spec.public, join_code=self.join_code)
+            public=self.spec.public, join_code=self.join_code,
+            translation_languages=None if self.spec.translation_languages is None
+            else tuple(self.spec.translation_languages))
 
     # -- ingest life cycle (event loop) --------------------------------------------
     def open_channel(self, name: str, on_failure) -> ChannelState:
@@ -367,7 +369,8 @@ class SessionRegistry:
         spec = SessionCreate(
             title=record.title, room=record.room, channels=[ChannelSpec.model_validate(c) for c in record.channels],
             allowed_languages=list(record.languages) or None, off_record=record.off_record, public=record.public,
-            glossary=[GlossaryEntry.model_validate(g) for g in record.glossary])
+            glossary=[GlossaryEntry.model_validate(g) for g in record.glossary],
+            translation_languages=None if record.translation_languages is None else list(record.translation_languages))
         allowed = list(record.languages) or sorted(self._default_languages)
         session = self._add(record.id, spec, allowed, join_code=record.join_code)
         session.created_at = record.started_at.timestamp() if record.started_at else session.created_at

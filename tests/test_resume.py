@@ -66,7 +66,7 @@ def test_revived_session_continues_after_kill_9_and_replays_from_the_store(base_
     process = ServerProcess(tmp_path / "data", tmp_path / "server.log")
     with process:
         server = process.live
-        sid = server.create_session(title="survives its server")["id"]
+        sid = server.create_session(title="survives its server", translation_languages=[])["id"]  # no MT
 
         async def before_crash() -> list[dict]:
             async with CaptionViewer(server, sid) as viewer:
@@ -78,7 +78,8 @@ def test_revived_session_continues_after_kill_9_and_replays_from_the_store(base_
         assert finals_before
         process.kill()
         process.start()
-        assert server.get_session(sid)["status"] == "interrupted"
+        interrupted = server.get_session(sid)
+        assert (interrupted["status"], interrupted["translation_languages"]) == ("interrupted", [])
 
         async def after_restart() -> tuple[list[dict], list[dict], dict]:
             replayed, _ = await _read_until_quiet(server.captions_url(sid) + "&since=0", quiet_s=1.0)
@@ -100,7 +101,8 @@ def test_revived_session_continues_after_kill_9_and_replays_from_the_store(base_
         old_ids = {e["segment_id"] for e in before if e["type"] == "final"}
         assert not old_ids & {e["segment_id"] for e in live}
         assert stopped["offset_s"] >= max(e["end"] for e in finals_before)
-        assert server.get_session(sid)["status"] == "live"
+        revived = server.get_session(sid)
+        assert (revived["status"], revived["translation_languages"]) == ("live", []), "its settings come back too"
         with server.http() as client:
             lines = client.get(f"/v1/sessions/{sid}/transcript").json()["lines"]
         assert [line["segment_id"] for line in lines] == [e["segment_id"] for e in finals_before + new_finals]

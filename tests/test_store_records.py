@@ -150,6 +150,14 @@ def test_sessions_crud_and_interrupted_at_start_up(store):
         store.update_session(session_id, status="paused")
 
 
+@pytest.mark.parametrize("languages", [None, (), ("fr", "ar")], ids=["default", "none", "two"])
+def test_a_session_keeps_the_languages_it_is_translated_into(store, languages):
+    """A revived session is rebuilt from this record: None (all six) and () (no translation) must differ."""
+    session_id = new_session(store, translation_languages=languages)
+    assert store.get_session(session_id).translation_languages == languages
+    assert {s.id: s.translation_languages for s in store.list_sessions(limit=500)}[session_id] == languages
+
+
 def test_unknown_ids_are_not_found(store):
     with pytest.raises(NotFound):
         store.write_batch([segment("no-such-session", 1, "text")], [])
