@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -141,7 +142,9 @@ def stream_command(
         as_json: bool = typer.Option(False, "--json", help="One JSON line per caption event, with received_at"),
         speed: float = typer.Option(1.0, help="Pace at real time x speed; 0 = as fast as possible (use 0 for "
                                               "live sources, which pace themselves)"),
-        title: str = typer.Option("floorcast stream", help="Title of the session created")) -> None:
+        title: str = typer.Option("floorcast stream", help="Title of the session created"),
+        retry_for: float = typer.Option(60.0, help="After a lost connection keep reconnecting for this many "
+                                                   "seconds, continuing the session; 0 = give up at once")) -> None:
     """Stream audio into a live session and show its captions as they come."""
     settings = Settings()
     token = token or os.environ.get("FLOORCAST_ADMIN_TOKEN")
@@ -151,6 +154,13 @@ def stream_command(
     if speed < 0:
         print("floorcast stream: --speed must be 0 (as fast as possible) or positive", file=sys.stderr)
         raise typer.Exit(2)
+    if retry_for < 0:
+        print("floorcast stream: --retry-for must be 0 or more seconds", file=sys.stderr)
+        raise typer.Exit(2)
+    notices = Console(stderr=True, highlight=False)
+
+    def notice(message: str) -> None:
+        notices.print(f"[yellow]floorcast stream: {escape(message)}[/]")
     target = Server(server or default_server_url(settings.host, settings.port), token)
 
     def print_json(event: Caption, received_at: float) -> None:
@@ -164,11 +174,11 @@ def stream_command(
             if as_json:
                 print(live.id, file=sys.stderr, flush=True)
                 return await stream(pcm, server=target, session_id=live.id, on_event=print_json, channel=channel,
-                                    speed=speed)
+                                    speed=speed, reconnect_s=retry_for, on_notice=notice)
             console.print(f"session [bold]{live.id}[/]  viewer: {target.url}/?session={live.id}")
             with LiveCaptions(console) as view:
                 return await stream(pcm, server=target, session_id=live.id, on_event=view.show, channel=channel,
-                                    speed=speed)
+                                    speed=speed, reconnect_s=retry_for, on_notice=notice)
 
     try:
         result = asyncio.run(run())
@@ -180,7 +190,8 @@ def stream_command(
     if not as_json:
         Console(stderr=True, highlight=False).print(
             f"[dim]{result.sent_s:.1f} s of audio sent, {result.audio_s:.1f} s recognised, "
-            f"{result.events} caption events[/]")
+            f"{result.events} caption events"
+            + (f", {result.reconnects} reconnection(s)" if result.reconnects else "") + "[/]")
 
 
 @app.command("transcribe")

@@ -10,67 +10,42 @@ Sequence: captions websocket first (so no event is missed), then ingest
 ``stopped``; then captions are read until the session's ``last_seq`` (read
 over HTTP after ``stopped``) has arrived, or ``quiet_s`` passed without one.
 
-Foreign exceptions (OS, httpx, websockets) are translated here, once::
-
-    StreamError            one line for a human; base of the others
-    ├── ConnectError       the server cannot be reached
-    ├── AuthError          HTTP 401 / close code 4401
-    ├── NotFoundError      HTTP 404 / close code 4404 (session or channel)
-    └── ClosedError        a websocket closed by the server with another code
+With ``reconnect_s`` > 0 a lost connection is reopened (:mod:`service.stream_retry`):
+the ingest side sends ``start`` again and goes on with the next frame (audio
+in flight when the connection broke is lost; a file source waits meanwhile
+and is then sent as fast as the server takes it until the pace is caught up);
+the captions side reconnects with ``since=`` the last ``seq`` it saw, so no
+event is missed or repeated. Errors: :mod:`service.stream_errors`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
-import json
 import math
 import time
 from dataclasses import dataclass
-from typing import AsyncIterable, Awaitable, Callable, Iterator, Union
+from typing import AsyncIterable, AsyncIterator, Awaitable, Callable, Union
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from pydantic import ValidationError
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed
 
 from service.protocol import (ChannelSpec, CloseCode, FinalEvent, PartialEvent, ReadyEvent, SessionCreate,
                               SessionEndedEvent, SessionPublic, StartMessage, StopMessage, StoppedEvent,
                               caption_event_adapter)
+from service.stream_errors import (AuthError, ClosedError, ConnectError, NotFoundError, RefusedError, StreamError,
+                                   closed_error, http_error, translated)
+from service.stream_retry import Reconnect
 
-__all__ = ["StreamError", "ConnectError", "AuthError", "NotFoundError", "ClosedError", "Server", "StreamResult",
-           "Caption", "EventCallback", "channel_spec", "create_session", "get_session", "open_session",
-           "default_server_url", "stream"]
+__all__ = ["StreamError", "ConnectError", "AuthError", "NotFoundError", "RefusedError", "ClosedError", "Server",
+           "StreamResult", "Caption", "EventCallback", "channel_spec", "create_session", "get_session",
+           "open_session", "default_server_url", "stream"]
 
 Caption = Union[PartialEvent, FinalEvent, SessionEndedEvent]
 EventCallback = Callable[[Caption, float], Union[Awaitable[None], None]]
-CLOSE_NAMES = {value: name.lower().replace("_", " ") for name, value in vars(CloseCode).items() if name.isupper()}
-
-
-class StreamError(Exception):
-    """Anything that ends a stream early; ``str()`` is one line for a human."""
-
-
-class ConnectError(StreamError):
-    """The server cannot be reached."""
-
-
-class AuthError(StreamError):
-    """HTTP 401 or close code 4401: missing or wrong token."""
-
-
-class NotFoundError(StreamError):
-    """HTTP 404 or close code 4404: unknown session or channel."""
-
-
-class ClosedError(StreamError):
-    """A websocket closed by the server with any other code (``code``; None when the connection was lost)."""
-
-    def __init__(self, message: str, code: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -91,9 +66,10 @@ class StreamResult:
     channel: str
     offset_s: float  # session time at which this stream's audio begins (from ``ready``)
     sent_s: float  # seconds of audio sent
-    audio_s: float  # seconds of audio the server recognised (from ``stopped``)
+    audio_s: float  # seconds of audio the server recognised (from ``stopped``; after a reconnect, since it)
     events: int
     session_ended: bool = False
+    reconnects: int = 0
 
 
 def channel_spec(name: str) -> ChannelSpec:
@@ -103,68 +79,14 @@ def channel_spec(name: str) -> ChannelSpec:
     return ChannelSpec(name=name, language=lang if fixed else None)
 
 
-# -- error translation ---------------------------------------------------------------
-def _closed(which: str, exc: ConnectionClosed) -> StreamError:
-    if exc.rcvd is None:
-        return ClosedError(f"{which} websocket: connection lost", None)
-    code, reason = exc.rcvd.code, exc.rcvd.reason or CLOSE_NAMES.get(exc.rcvd.code, "")
-    message = f"{which} websocket closed by server: {code} {reason}".rstrip()
-    if code == CloseCode.UNAUTHORIZED:
-        return AuthError(message)
-    if code == CloseCode.NOT_FOUND:
-        return NotFoundError(message)
-    return ClosedError(message, code)
-
-
-def _http_error(response: httpx.Response) -> StreamError:
-    try:
-        data = response.json()
-        detail = data.get("detail", data) if isinstance(data, dict) else data
-    except ValueError:
-        detail = response.text
-    detail = detail if isinstance(detail, str) else json.dumps(detail)
-    message = f"server answered {response.status_code} on {response.request.url.path}: {detail}"
-    return {401: AuthError, 404: NotFoundError}.get(response.status_code, StreamError)(message)
-
-
-def _os_reason(exc: BaseException) -> str:
-    """The innermost OS error's words ("Connection refused"), not the wrapper's."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(seen, OSError) and seen.strerror and seen.errno:
-            return seen.strerror
-        seen = seen.__cause__ or seen.__context__
-    return str(exc)
-
-
-@contextlib.contextmanager
-def _translated(server: Server, which: str) -> Iterator[None]:
-    try:
-        yield
-    except ConnectionClosed as exc:
-        raise _closed(which, exc) from None
-    except InvalidStatus as exc:
-        status = exc.response.status_code
-        cls = AuthError if status == 401 else NotFoundError if status == 404 else StreamError
-        raise cls(f"{which} websocket refused with HTTP {status} by {server.url}") from None
-    except (httpx.ConnectError, OSError) as exc:
-        raise ConnectError(f"cannot connect to {server.url}: {_os_reason(exc)}") from None
-    except (httpx.TimeoutException, TimeoutError):
-        raise ConnectError(f"{server.url} did not answer in time ({which})") from None
-    except (InvalidURI, httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-        raise StreamError(f"bad server URL {server.url!r}: {exc}") from None
-
-
 # -- HTTP ------------------------------------------------------------------------------
 async def _request(server: Server, method: str, path: str, body: dict | None = None) -> dict:
-    with _translated(server, "HTTP"):
+    with translated(server.url, "HTTP"):
         async with httpx.AsyncClient(base_url=server.url, timeout=30.0,
                                      headers={"Authorization": f"Bearer {server.token}"}) as client:
             response = await client.request(method, path, json=body)
     if response.is_error:
-        raise _http_error(response)
+        raise http_error(response)
     return response.json()
 
 
@@ -183,11 +105,14 @@ async def get_session(server: Server, session_id: str) -> SessionPublic:
 
 async def open_session(server: Server, session_id: str | None, *, channel: str = "floor",
                        title: str = "Untitled session") -> SessionPublic:
-    """The given session, checked to be live with ``channel``; or, without an id, a new session with that channel."""
+    """The given session, checked to be open with ``channel``; or, without an id, a new session with that channel.
+
+    An ``interrupted`` session (its server stopped) is open: streaming into it continues it.
+    """
     if session_id is None:
         return await create_session(server, title=title, channels=(channel,))
     session = await get_session(server, session_id)
-    if session.status != "live":
+    if session.status == "ended":
         raise StreamError(f"session {session_id!r} has ended")
     if channel not in {c.name for c in session.channels}:
         names = ", ".join(c.name for c in session.channels)
@@ -203,11 +128,12 @@ def default_server_url(host: str, port: int) -> str:
 
 # -- captions --------------------------------------------------------------------------
 class _CaptionReader:
-    """Reads the captions websocket in a task; remembers the highest ``seq`` seen."""
+    """Reads the captions websocket in a task, reconnecting with ``since=``; remembers the highest ``seq`` seen."""
 
-    def __init__(self, ws: ClientConnection, channel: str, on_event: EventCallback,
-                 clock: Callable[[], float]) -> None:
-        self.ws, self.channel, self.on_event, self.clock = ws, channel, on_event, clock
+    def __init__(self, ws: ClientConnection, reopen: Callable[[int], Awaitable[ClientConnection]], channel: str,
+                 on_event: EventCallback, clock: Callable[[], float], reconnect: Reconnect) -> None:
+        self.ws, self.reopen, self.channel, self.on_event, self.clock = ws, reopen, channel, on_event, clock
+        self.reconnect = reconnect
         self.max_seq = 0
         self.events = 0
         self.ended = False
@@ -216,11 +142,25 @@ class _CaptionReader:
 
     async def _run(self) -> None:
         try:
-            async for raw in self.ws:  # ends quietly on close code 1000/1001
+            while not await self._read(self.ws):
+                error = (closed_error("captions", self._closed) if self._closed is not None
+                         else ClosedError(f"captions websocket closed by server: {self.ws.close_code}",
+                                          self.ws.close_code))
+                self.ws = await self.reconnect.again(error, lambda: self.reopen(self.max_seq))
+        finally:
+            self.progress.set()
+
+    async def _read(self, ws: ClientConnection) -> bool:
+        """Deliver events until the socket closes; True when that is the end (session ended, or 1000)."""
+        self._closed: ConnectionClosed | None = None
+        try:
+            async for raw in ws:  # ends quietly on close code 1000/1001
                 try:
                     event = caption_event_adapter.validate_json(raw)
                 except ValueError:
                     raise StreamError(f"unexpected message on captions websocket: {str(raw)[:120]}") from None
+                if event.seq <= self.max_seq and not isinstance(event, SessionEndedEvent):
+                    continue  # already delivered before a reconnect
                 self.max_seq = max(self.max_seq, event.seq)
                 if isinstance(event, SessionEndedEvent) or event.channel == self.channel:
                     self.events += 1
@@ -230,11 +170,14 @@ class _CaptionReader:
                 self.progress.set()
                 if isinstance(event, SessionEndedEvent):
                     self.ended = True
-                    return
+                    return True
         except ConnectionClosed as exc:
-            raise _closed("captions", exc) from None
-        finally:
-            self.progress.set()
+            self._closed = exc
+            return False
+        return ws.close_code == CloseCode.NORMAL
+
+    def failed_with(self, exc: BaseException) -> bool:
+        return self.task.done() and not self.task.cancelled() and self.task.exception() is exc
 
     def check(self) -> None:
         """Raise what ended the reader, if it failed."""
@@ -251,6 +194,11 @@ class _CaptionReader:
                 await asyncio.wait_for(self.progress.wait(), quiet_s)
             except TimeoutError:
                 return
+
+    async def close(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.ws.close()
 
 
 # -- ingest ----------------------------------------------------------------------------
@@ -277,53 +225,107 @@ class _Clock:
         return time.monotonic() - self.t0 if self.t0 is not None else 0.0
 
 
-async def _send_paced(ws: ClientConnection, pcm: AsyncIterable[bytes], reader: _CaptionReader, clock: _Clock, *,
-                      speed: float, bytes_per_s: int) -> int:
-    """Send frames; a frame leaves at t0 + (audio before it) / speed on the monotonic clock (speed 0: at once)."""
-    sent = 0
-    async for frame in pcm:
-        reader.check()
-        if reader.ended:
-            break
-        due = clock.start() + (sent / bytes_per_s / speed if speed > 0 else 0.0)
+class _Ingest:
+    """The audio side of a stream: opens (and reopens) the ingest websocket and sends paced frames."""
+
+    def __init__(self, server: Server, session_id: str, channel: str, sample_rate_hz: int,
+                 reconnect: Reconnect) -> None:
+        self.server, self.session_id, self.channel = server, session_id, channel
+        self.sample_rate_hz = sample_rate_hz
+        self.reconnect = reconnect
+        self.first_ready: ReadyEvent | None = None
+        self.sent = 0  # bytes of audio sent
+
+    async def open(self) -> ClientConnection:
+        """Connect, ``start`` and wait for ``ready``."""
+        url = self.server.ws(f"/v1/sessions/{quote(self.session_id, safe='')}/audio", channel=self.channel)
+        with translated(self.server.url, "ingest"):
+            ws = await connect(url, compression=None, additional_headers={"Authorization": f"Bearer {self.server.token}"})
+            try:
+                await ws.send(StartMessage(type="start", sample_rate=self.sample_rate_hz).model_dump_json())
+                ready = await _expect(ws, ReadyEvent, 30.0)
+            except BaseException:
+                await ws.close()
+                raise
+        assert isinstance(ready, ReadyEvent)
+        self.first_ready = self.first_ready or ready
+        return ws
+
+    async def _still_open(self) -> None:
+        """Before a reconnect: an ended session will not take audio again (its close code, 4409, is retryable)."""
+        if (await get_session(self.server, self.session_id)).status == "ended":
+            raise StreamError(f"session {self.session_id!r} has ended")
+
+    async def run(self, pcm: AsyncIterable[bytes], reader: _CaptionReader, clock: _Clock, *, speed: float,
+                  stop_timeout_s: float | None) -> StoppedEvent:
+        """Send every frame, then ``stop``; reconnect as :class:`Reconnect` allows. Returns ``stopped``."""
+        frames: AsyncIterator[bytes] = aiter(pcm)
+        pending: bytes | None = None  # the next frame to send, kept across a reconnect
+        ws = await self.open()
+        while True:
+            try:
+                try:
+                    with translated(self.server.url, "ingest"):
+                        while True:
+                            if pending is None and (pending := await anext(frames, None)) is None:
+                                break
+                            reader.check()
+                            if reader.ended:
+                                break
+                            await self._pace(clock, speed)
+                            await ws.send(pending)
+                            self.sent += len(pending)
+                            pending = None
+                        await ws.send(StopMessage(type="stop").model_dump_json())
+                        stopped = await _expect(ws, StoppedEvent, stop_timeout_s)
+                        assert isinstance(stopped, StoppedEvent)
+                        return stopped
+                finally:
+                    await ws.close()
+            except StreamError as exc:
+                if reader.failed_with(exc):
+                    raise
+                ws = await self.reconnect.again(exc, self.open, before_each=self._still_open)
+
+    async def _pace(self, clock: _Clock, speed: float) -> None:
+        """A frame leaves at t0 + (audio before it) / speed on the monotonic clock (speed 0: at once)."""
+        due = clock.start() + (self.sent / (2 * self.sample_rate_hz) / speed if speed > 0 else 0.0)
         if (delay := due - time.monotonic()) > 0:
             await asyncio.sleep(delay)
-        await ws.send(frame)
-        sent += len(frame)
-    return sent
 
 
 async def stream(pcm: AsyncIterable[bytes], *, server: Server, session_id: str, on_event: EventCallback,
                  channel: str = "floor", speed: float = 1.0, sample_rate_hz: int = 16_000, quiet_s: float = 2.0,
-                 stop_timeout_s: float | None = 600.0) -> StreamResult:
-    """Stream mono s16le PCM into a session's channel; report its caption events until the last final."""
+                 stop_timeout_s: float | None = 600.0, reconnect_s: float = 0.0,
+                 on_notice: Callable[[str], None] | None = None) -> StreamResult:
+    """Stream mono s16le PCM into a session's channel; report its caption events until the last final.
+
+    ``reconnect_s`` > 0: after a lost connection keep reconnecting for that long (``on_notice`` hears of it).
+    """
     if speed < 0 or not math.isfinite(speed):
         raise ValueError("speed must be 0 (as fast as possible) or positive")
     clock = _Clock()
+    reconnect = Reconnect(reconnect_s, on_notice)
     sid = quote(session_id, safe="")
-    with _translated(server, "captions"):
-        async with connect(server.ws(f"/v1/sessions/{sid}/captions", token=server.token, recent="0")) as captions:
-            reader = _CaptionReader(captions, channel, on_event, clock)
-            try:
-                with _translated(server, "ingest"):
-                    async with connect(server.ws(f"/v1/sessions/{sid}/audio", channel=channel), compression=None,
-                                       additional_headers={"Authorization": f"Bearer {server.token}"}) as ingest:
-                        await ingest.send(StartMessage(type="start", sample_rate=sample_rate_hz).model_dump_json())
-                        ready = await _expect(ingest, ReadyEvent, 30.0)
-                        sent = await _send_paced(ingest, pcm, reader, clock, speed=speed,
-                                                 bytes_per_s=2 * sample_rate_hz)
-                        await ingest.send(StopMessage(type="stop").model_dump_json())
-                        stopped = await _expect(ingest, StoppedEvent, stop_timeout_s)
-                try:
-                    target: float = (await get_session(server, session_id)).last_seq
-                except StreamError:
-                    target = math.inf  # fall back on quiet_s
-                await reader.drain(target, quiet_s)
-                reader.check()
-            finally:
-                reader.task.cancel()
-                await asyncio.gather(reader.task, return_exceptions=True)
-    assert isinstance(ready, ReadyEvent) and isinstance(stopped, StoppedEvent)
-    return StreamResult(session_id=session_id, channel=channel, offset_s=ready.offset_s,
-                        sent_s=sent / (2 * sample_rate_hz), audio_s=stopped.audio_s, events=reader.events,
-                        session_ended=reader.ended)
+
+    async def open_captions(since: int) -> ClientConnection:
+        query = {"since": str(since)} if since else {"recent": "0"}
+        with translated(server.url, "captions"):
+            return await connect(server.ws(f"/v1/sessions/{sid}/captions", token=server.token, **query))
+
+    ingest = _Ingest(server, session_id, channel, sample_rate_hz, reconnect)
+    reader = _CaptionReader(await open_captions(0), open_captions, channel, on_event, clock, reconnect)
+    try:
+        stopped = await ingest.run(pcm, reader, clock, speed=speed, stop_timeout_s=stop_timeout_s)
+        try:
+            target: float = (await get_session(server, session_id)).last_seq
+        except StreamError:
+            target = math.inf  # fall back on quiet_s
+        await reader.drain(target, quiet_s)
+        reader.check()
+    finally:
+        await reader.close()
+    assert ingest.first_ready is not None
+    return StreamResult(session_id=session_id, channel=channel, offset_s=ingest.first_ready.offset_s,
+                        sent_s=ingest.sent / (2 * sample_rate_hz), audio_s=stopped.audio_s, events=reader.events,
+                        session_ended=reader.ended, reconnects=reconnect.count)

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,13 +26,14 @@ from pathlib import Path
 import httpx
 import jiwer
 import numpy as np
+import pytest
 import websockets
 from websockets.exceptions import ConnectionClosed
 
 __all__ = [
     "REPO_ROOT", "SAMPLE_RATE_HZ", "load_audio", "pcm16", "silence_pcm", "noise_pcm", "reference_text",
     "normalise", "wer", "finals_text", "assert_caption_invariants", "LiveServer", "CaptionViewer",
-    "stream_pcm", "expect_close", "ClipSpan", "free_port", "ServerProcess",
+    "stream_pcm", "expect_close", "ClipSpan", "free_port", "ServerProcess", "floorcast_command",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -252,6 +254,17 @@ async def expect_close(ws, timeout_s: float = 30.0) -> tuple[int | None, str, li
     except ConnectionClosed:
         pass
     return ws.close_code, ws.close_reason, received
+
+
+def floorcast_command() -> list[str]:
+    """The installed ``floorcast`` entry point, as a user runs it (skips the test without one)."""
+    script = Path(sys.executable).with_name("floorcast")
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("floorcast")
+    if found is None:
+        pytest.skip("the floorcast entry point is not installed (pip install -e .)")
+    return [found]
 
 
 # -- a real server process ---------------------------------------------------------------

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from support import REPO_ROOT
+from support import REPO_ROOT, floorcast_command
 
 pytestmark = pytest.mark.model
-
-
-def floorcast_command() -> list[str]:
-    script = Path(sys.executable).with_name("floorcast")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("floorcast")
-    if found is None:
-        pytest.skip("the floorcast entry point is not installed (pip install -e .)")
-    return [found]
 
 
 def test_models_list_json_shows_base_and_tiny_en_installed(data_dir):

@@ -5,28 +5,15 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from service.cli_watch import PlainPrinter
-from support import REPO_ROOT, CaptionViewer, load_audio, pcm16, stream_pcm
+from support import REPO_ROOT, CaptionViewer, floorcast_command, load_audio, pcm16, stream_pcm
 
 JFK = "asr/en/whisper_jfk/jfk.flac"
 FLEURS_FR = "asr/fr/fleurs/fleurs-fr-001.ogg"
-
-
-def floorcast_command() -> list[str]:
-    script = Path(sys.executable).with_name("floorcast")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("floorcast")
-    if found is None:
-        pytest.skip("the floorcast entry point is not installed (pip install -e .)")
-    return [found]
 
 
 def watcher(server, session_id: str, *options: str) -> subprocess.Popen:
