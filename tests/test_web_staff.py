@@ -114,3 +114,22 @@ def test_staff_edits_a_line_and_markup_in_it_stays_text(server, recorded):
     with httpx.Client(base_url=server.base_url, headers=server.headers) as client:
         segment = client.get(f"/v1/segments/{line['segment_id']}").json()
     assert (segment["text"], segment["speaker"], segment["revision"]) == (edited, "Chair", 1)
+
+
+def test_without_a_token_the_staff_page_asks_for_one_then_lists_the_record(server, recorded):
+    session_id, _ = recorded
+
+    async def main() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.goto(f"{server.base_url}/staff")  # no ?token=: the API answers 401
+            await wait_for_text(page, "#status", r"^An access token is needed\.$")
+            assert "problem" in (await page.get_attribute("#status", "class")).split()
+            assert await page.text_content("label[for=token-input]") == "Access token"
+            await page.fill("#token-input", server.token)
+            await page.click(".token-form button")
+            await page.wait_for_selector(f"#sessions a[href='/staff/sessions/{session_id}']")
+            await browser.close()
+
+    asyncio.run(main())

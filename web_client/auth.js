@@ -9,6 +9,8 @@
 // (`?code=`, kept and taken out of the address bar the same way); websockets
 // carry it as `?code=`. A public session needs neither.
 
+import { say } from "./format.js";
+
 const STORAGE_KEY = "floorcast.token";
 const CODE_KEY = "floorcast.code";
 const JOIN_CODE = /^[A-HJKMNP-Z2-9]{8}$/; // the alphabet of join codes: no 0/O, 1/I/L
@@ -92,6 +94,16 @@ export function wsUrl(path, query = {}) {
   if (token) url.searchParams.set("token", token);
   if (code && !url.searchParams.has("code")) url.searchParams.set("code", code);
   return url.href;
+}
+
+/** Say in `status` what went wrong with a request; on 401, ask for a token in `auth`, then run `retry`. */
+export function showRequestProblem(error, { status, auth, retry }) {
+  if (error instanceof ApiError && error.status === 401) {
+    say(status, "An access token is needed.", true);
+    tokenPrompt(auth, retry);
+    return;
+  }
+  say(status, error instanceof ApiError ? error.detail : `Cannot reach the server (${error.message})`, true);
 }
 
 /** A form asking for the access token (or, with `acceptsCode`, a join code); `onSaved` runs once entered. */

@@ -1,6 +1,6 @@
 // The captioner console: pick or create a session, stream the microphone into a channel, label speakers.
 
-import { api, ApiError, tokenPrompt } from "./auth.js";
+import { api, showRequestProblem } from "./auth.js";
 import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { RecentCorrections } from "./console_corrections.js";
@@ -23,12 +23,7 @@ let ingest = null;
 let elapsedTimer = null;
 
 function problem(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    say($("status"), "An access token is needed.", true);
-    tokenPrompt($("auth"), loadSessions);
-    return;
-  }
-  say($("status"), error instanceof ApiError ? error.detail : `Cannot reach the server (${error.message})`, true);
+  showRequestProblem(error, { status: $("status"), auth: $("auth"), retry: loadSessions });
 }
 
 async function loadSessions(selectId) {

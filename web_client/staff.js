@@ -1,6 +1,6 @@
 // Staff: every session in the record, and search across them with the hits highlighted.
 
-import { api, ApiError, tokenPrompt } from "./auth.js";
+import { api, ApiError, showRequestProblem } from "./auth.js";
 import { clock, say, when } from "./format.js";
 import { fillLanguageSelect, languageName, markLanguage } from "./languages.js";
 import { markedFragment } from "./snippet.js";
@@ -12,12 +12,7 @@ let nextCursor = null;
 let hitCount = 0;
 
 function problem(error, retry) {
-  if (error instanceof ApiError && error.status === 401) {
-    say($("status"), "An access token is needed.", true);
-    tokenPrompt($("auth"), retry);
-    return;
-  }
-  say($("status"), error instanceof ApiError ? error.detail : `Cannot reach the server (${error.message})`, true);
+  showRequestProblem(error, { status: $("status"), auth: $("auth"), retry });
 }
 
 function cell(content) {

@@ -1,7 +1,7 @@
 // Staff: one session's transcript in any language, with times and speakers; downloads; editing.
 // `?lang=fr&t=12.3#segment_id` (a search hit) opens the transcript at that moment.
 
-import { api, ApiError, tokenPrompt } from "./auth.js";
+import { api, showRequestProblem } from "./auth.js";
 import { bindDownloads } from "./downloads.js";
 import { clock, say, sessionFromPath, when } from "./format.js";
 import { fillLanguageSelect, languageName, LANGUAGES, markLanguage } from "./languages.js";
@@ -12,12 +12,7 @@ const sessionId = sessionFromPath("/staff/sessions/");
 const base = `/v1/sessions/${encodeURIComponent(sessionId)}`;
 
 function problem(error, retry) {
-  if (error instanceof ApiError && error.status === 401) {
-    say($("status"), "An access token is needed.", true);
-    tokenPrompt($("auth"), retry);
-    return;
-  }
-  say($("status"), error instanceof ApiError ? error.detail : `Cannot reach the server (${error.message})`, true);
+  showRequestProblem(error, { status: $("status"), auth: $("auth"), retry });
 }
 
 function transcriptUrl(format) {
