@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             translation = LiveTranslation(translator, threads=settings.translation_threads,
                                           on_final_latency_s=metrics.translation_latency_s.observe,
                                           nice=settings.inference_nice)
-            await asyncio.to_thread(call_lowered, translation.warm_up, settings.inference_nice)  # probe engines and load models once, off the loop
+            # probe engines and load models once, off the loop and, like the decoder, in a lowered thread
+            await asyncio.to_thread(call_lowered, translation.warm_up, settings.inference_nice)
             translation.start(asyncio.get_running_loop())
         app.state.store = store
         app.state.writer = writer
