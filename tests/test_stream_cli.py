@@ -96,3 +96,10 @@ def test_the_stream_survives_a_server_killed_and_restarted_mid_session(base_mode
     assert stored == {f["segment_id"]: f["text"] for f in finals}, "the record holds exactly the finals printed"
     reference = " ".join(reference_text(clip(c)) for c in LONG)
     assert wer(reference, " ".join(f["text"] for f in finals)) < 0.5, normalise(" ".join(f["text"] for f in finals))
+
+
+def test_a_negative_retry_window_is_refused_before_anything_is_sent(server, clip):
+    process = _streamer(server.base_url, server.token, clip(JFK), "--retry-for", "-1")
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out) == (2, "")
+    assert "--retry-for must be 0 or more seconds" in err
