@@ -14,7 +14,7 @@ from __future__ import annotations
 import zlib
 from typing import Sequence
 
-from models.recognizer.policy import normalize_unit
+from models.recognizer.policy import ends_sentence, normalize_unit
 
 __all__ = ["KNOWN_SILENCE_PHRASES", "is_known_silence_phrase", "compression_ratio", "truncate_loops",
            "truncate_restart", "reject_reason"]
@@ -82,9 +82,6 @@ def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -
     return list(units)
 
 
-_SENTENCE_END = (".", "?", "!", "。", "？", "！", "؟")
-
-
 def truncate_restart(units: Sequence[str], min_n: int = 3) -> list[str]:
     """Cut where the hypothesis starts over, after a sentence end, with its first ``min_n`` units.
 
@@ -98,7 +95,7 @@ def truncate_restart(units: Sequence[str], min_n: int = 3) -> list[str]:
     if len(opening) < min_n or not all(opening):
         return list(units)
     for start in range(min_n, len(keys) - min_n + 1):
-        if keys[start:start + min_n] == opening and units[start - 1].rstrip("\"'”»)").endswith(_SENTENCE_END):
+        if keys[start:start + min_n] == opening and ends_sentence(units[start - 1]):
             return list(units[:start])
     return list(units)
 

@@ -36,6 +36,8 @@ __all__ = [
     "normalize_unit",
     "join_text",
     "UNSPACED_LANGUAGES",
+    "SENTENCE_END",
+    "ends_sentence",
 ]
 
 #: Languages written without spaces between words: agreement is per character.
@@ -47,7 +49,8 @@ class SegmenterConfig:
     onset: float = 0.5
     offset: float = 0.35
     min_speech_s: float = 0.1
-    min_silence_s: float = 0.5
+    min_silence_s: float = 0.5  # ends an utterance whose words so far end a sentence
+    mid_sentence_silence_s: float = 1.0  # a pause inside a sentence ("ask not … what your country") is a breath
     pre_roll_s: float = 0.25
     post_roll_s: float = 0.15
     max_utterance_s: float = 8.0
@@ -74,6 +77,14 @@ class Segmenter:
         self._last_speech_end_s = 0.0
         self._silence_start_s: float | None = None
         self._last_end_s = 0.0
+        #: whether the open utterance's latest hypothesis ends a sentence (the streamer says so after each
+        #: partial); until a hypothesis is seen, the short pause ends it
+        self.sentence_closed = True
+
+    @property
+    def silence_needed_s(self) -> float:
+        cfg = self.config
+        return cfg.min_silence_s if self.sentence_closed else max(cfg.min_silence_s, cfg.mid_sentence_silence_s)
 
     def push(self, start_s: float, end_s: float, prob: float) -> list[UtteranceStart | UtteranceEnd]:
         cfg = self.config
@@ -88,6 +99,7 @@ class Segmenter:
                     self.utterance_start_s = max(self._last_end_s, self._speech_run_start - cfg.pre_roll_s)
                     self._last_speech_end_s = end_s
                     self._silence_start_s = None
+                    self.sentence_closed = True
                     events.append(UtteranceStart(self.utterance_start_s))
             else:
                 self._speech_run_start = None
@@ -97,7 +109,7 @@ class Segmenter:
             self._silence_start_s = None
         elif self._silence_start_s is None:
             self._silence_start_s = start_s
-        if self._silence_start_s is not None and end_s - self._silence_start_s >= cfg.min_silence_s:
+        if self._silence_start_s is not None and end_s - self._silence_start_s >= self.silence_needed_s:
             self._last_end_s = min(end_s, self._last_speech_end_s + cfg.post_roll_s)
             events.append(UtteranceEnd(self._last_end_s))
             self.in_utterance = False
@@ -123,6 +135,14 @@ class Segmenter:
 
 
 _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+
+
+SENTENCE_END = (".", "?", "!", "。", "？", "！", "؟", "…")
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a hypothesis ends with sentence-final punctuation (quotes and brackets aside)."""
+    return text.rstrip().rstrip("\"'”»)]").endswith(SENTENCE_END)
 
 
 def normalize_unit(unit: str) -> str:

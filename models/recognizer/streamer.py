@@ -12,10 +12,12 @@ it off the event loop.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.recognizer.context import SpokenContext
 from models.recognizer.decoder import SAMPLE_RATE_HZ, Hypothesis, WhisperDecoder, Word
 from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
 from models.recognizer.gain import AutoGain
@@ -29,6 +31,7 @@ from models.recognizer.policy import (
     UtteranceEnd,
     UtteranceStart,
     choose_cut,
+    ends_sentence,
     join_text,
     join_units,
     normalize_unit,
@@ -36,7 +39,17 @@ from models.recognizer.policy import (
 )
 from models.recognizer.vad import WINDOW_S, StreamingVad
 
-__all__ = ["RecognizerConfig", "StreamingRecognizer"]
+__all__ = ["RecognizerConfig", "StreamingRecognizer", "Rejection"]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An utterance dropped as a hallucination: where, why, and what the decoder had said."""
+
+    start_s: float
+    end_s: float
+    reason: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,7 @@ class RecognizerConfig:
     agreement: int = 2
     holdback_units: int = 1
     commit_min_logprob: float = -0.8  # a partial this unsure may show text but not commit it
-    context_words: int = 0  # words of the previous final given to the decoder as prompt
+    context_words: int = 0  # words of the session's recent finals (same language) given to the decoder as prompt
     auto_gain: bool = True
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
 
@@ -83,7 +96,9 @@ class StreamingRecognizer:
         self._speech_windows = 0
         self._windows = 0
         self._last_partial_text = ""
-        self._previous_text = ""
+        self._context = SpokenContext(max_units=self.config.context_words)
+        self._looped = False  # the open utterance's decodes were cut for looping: do not feed them back
+        self.rejections: deque[Rejection] = deque(maxlen=100)  # the latest dropped utterances, for operators
 
     # -- public ------------------------------------------------------------
     @property
@@ -198,9 +213,7 @@ class StreamingRecognizer:
         return hyp, cost
 
     def _prompt(self, language: str) -> str:
-        context = ""
-        if self.config.context_words and self._previous_text and self._last_language == language:
-            context = " ".join(self._previous_text.split()[-self.config.context_words:])
+        context = self._context.prompt(language) if self.config.context_words else ""
         return " ".join(p for p in (self.config.prompt, context) if p)
 
     def _clean_tail(self, hyp: Hypothesis) -> str:
@@ -208,14 +221,17 @@ class StreamingRecognizer:
         head = split_units(self._stabilizer.committed, hyp.language)
         tail = split_units(hyp.continuation, hyp.language)
         kept = max(len(truncate_restart(truncate_loops(head + tail))), len(head))
+        self._looped = self._looped or kept < len(head) + len(tail)
         return join_units(tail[:kept - len(head)], hyp.language)
 
-    def _reject(self, text: str, hyp: Hypothesis, *, final: bool) -> str | None:
+    def _reject(self, text: str, hyp: Hypothesis, *, final: bool, start_s: float = 0.0, end_s: float = 0.0) -> str | None:
+        """Why to drop this hypothesis; a dropped final (a whole utterance) is counted with its reason."""
         reason = reject_reason(text, no_speech_prob=hyp.no_speech_prob, avg_logprob=hyp.avg_logprob,
                                speech_ratio=self._speech_ratio(), final=final)
-        if reason:
+        if reason and final:
             self.stats.rejected += 1
             self.stats.rejected_reasons[reason] = self.stats.rejected_reasons.get(reason, 0) + 1
+            self.rejections.append(Rejection(round(start_s, 3), round(end_s, 3), reason, text[:200]))
         return reason
 
     def _partial(self) -> list[CaptionEvent]:
@@ -228,6 +244,7 @@ class StreamingRecognizer:
             return []
         may_commit = hyp.avg_logprob >= self.config.commit_min_logprob
         text, stable = self._stabilizer.update(tail, may_commit=may_commit)
+        self._segmenter.sentence_closed = ends_sentence(text)
         if not text or text == self._last_partial_text:
             return []
         self._last_partial_text = text
@@ -240,7 +257,11 @@ class StreamingRecognizer:
         if not text.startswith(self._stabilizer.committed):  # never break the stable promise
             text = join_text(self._stabilizer.committed, text[len(self._stabilizer.committed):], language)
         self.stats.finals += 1
-        self._previous_text = text
+        if self._looped:
+            self._context.reset()
+        else:
+            self._context.add(text, language)
+        self._looped = False
         self._last_language = language if self.decoder.multilingual else self._last_language
         return FinalCaption(self._segment(), language, text, round(start_s, 3), round(end_s, 3), shifted,
                             round(self._utt_language_prob, 3))
@@ -251,7 +272,7 @@ class StreamingRecognizer:
         tail = self._clean_tail(hyp)
         full = join_text(self._stabilizer.committed, tail, hyp.language)
         events: list[CaptionEvent] = []
-        if not self._stabilizer.committed and self._reject(full, hyp, final=True):
+        if not self._stabilizer.committed and self._reject(full, hyp, final=True, start_s=start_s, end_s=end_s):
             if self._segment_no is not None:  # viewers saw a partial: close it empty
                 events.append(FinalCaption(self._segment_no, hyp.language, "", round(start_s, 3), round(end_s, 3)))
         else:

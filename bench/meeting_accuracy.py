@@ -1,0 +1,144 @@
+"""Live accuracy on meeting-like passages, in process and as fast as the CPU goes.
+
+The recogniser the server runs (:class:`StreamingRecognizer`, or the
+LocalAgreement-2 baseline :class:`NaiveRecognizer`) is fed each passage in
+100 ms chunks with nothing queued behind it — every partial decode it wants
+is run, as on a machine that keeps up — and its finals are scored against the
+references; the same model transcribes the same passage offline (beam 5, VAD,
+per-segment language for the multilingual passage) for the ratio. Latency and
+busy time at real-time pace come from ``bench/streaming_latency.py --clips meeting``.
+
+    python bench/meeting_accuracy.py [--models base,tiny.en] [--policies vad,naive] [--passages ...]
+
+Prints a table and writes bench/results/meeting_accuracy.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.meeting_passages import PASSAGE_NAMES, Passage, meeting_passages  # noqa: E402
+from bench.meeting_scoring import PassageScore, TimedText, pooled_wer, score_passage  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CHUNK_S = 0.1
+
+
+def _model_path(model: str) -> Path:
+    from models.provisioning import resolve_model
+    from service.settings import Settings
+
+    return resolve_model(model, Settings().data_dir.resolve()).path
+
+
+def offline(model: str, passage: Passage, *, vad_filter: bool) -> list[TimedText]:
+    """The same model on the whole passage: with Silero VAD as ``floorcast transcribe`` runs it, or without."""
+    from faster_whisper import WhisperModel
+
+    whisper = WhisperModel(str(_model_path(model)), device="cpu", compute_type="int8", cpu_threads=2)
+    multi = passage.language == "multi" and whisper.model.is_multilingual
+    segments, _ = whisper.transcribe(passage.audio, beam_size=5, vad_filter=vad_filter, multilingual=multi)
+    return [TimedText(s.start, s.end, s.text) for s in segments]
+
+
+def streamed(model: str, policy: str, passage: Passage) -> tuple[list[TimedText], list[TimedText], dict]:
+    from models.recognizer.decoder import WhisperDecoder
+    from models.recognizer.events import FinalCaption
+    from models.recognizer.naive import NaiveRecognizer
+    from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
+
+    decoder = WhisperDecoder.load(_model_path(model), name=model)
+    allowed = ("en", "fr", "es") if passage.language == "multi" else ("en",)
+    config = RecognizerConfig(allowed_languages=allowed)
+    recognizer = NaiveRecognizer(decoder, config) if policy == "naive" else StreamingRecognizer(decoder, config)
+    step = int(CHUNK_S * 16_000)
+    events = []
+    for i in range(0, len(passage.audio), step):
+        events += recognizer.feed(passage.audio[i:i + step])
+    events += recognizer.flush()
+    finals = [TimedText(e.start_s, e.end_s, e.text) for e in events if isinstance(e, FinalCaption) and e.text]
+    rejections = [TimedText(r.start_s, r.end_s, r.reason) for r in getattr(recognizer, "rejections", [])]
+    stats = recognizer.stats
+    return finals, rejections, {"busy_per_audio_s": stats.busy_per_audio_s, "finals": stats.finals,
+                                "rejected": stats.rejected, "rejected_reasons": dict(stats.rejected_reasons)}
+
+
+def run(model: str, policies: list[str], passages: list[Passage]) -> list[dict]:
+    rows = []
+    usable = [p for p in passages if p.language == "en" or not model.endswith(".en")]
+    scores: dict[str, list[PassageScore]] = {"offline-vad": [], "offline-novad": []}
+    per_passage: dict[str, dict] = {}
+    for passage in usable:
+        for kind in ("offline-vad", "offline-novad"):
+            t = time.perf_counter()
+            score = score_passage(passage, offline(model, passage, vad_filter=kind == "offline-vad"))
+            scores[kind].append(score)
+            per_passage.setdefault(passage.name, {})[kind] = {
+                "wer": score.wer, "busy_per_audio_s": (time.perf_counter() - t) / passage.duration_s,
+                "hypotheses": score.hyps}
+        for policy in policies:
+            finals, rejections, stats = streamed(model, policy, passage)
+            score = score_passage(passage, finals, rejections)
+            scores.setdefault(policy, []).append(score)
+            per_passage[passage.name][policy] = {
+                "wer": score.wer, "start_words_lost": score.start_words_lost,
+                "clips_with_start_lost": score.clips_with_start_lost,
+                "rejections_on_speech": score.rejections_on_speech, **stats,
+                "hypotheses": score.hyps}
+            print(f"  {model} {policy} {passage.name}: WER {score.wer:.3f} (offline {scores['offline-vad'][-1].wer:.3f}, without VAD {scores['offline-novad'][-1].wer:.3f}), "
+                  f"start words lost {score.start_words_lost}, rejected {stats['rejected']} {stats['rejected_reasons']}",
+                  flush=True)
+    # the ratio is taken against the better of the two offline runs: the honest denominator
+    off = min(pooled_wer(scores["offline-vad"]), pooled_wer(scores["offline-novad"]))
+    for policy in ["offline-vad", "offline-novad", *policies]:
+        s = scores[policy]
+        rows.append({"model": model, "policy": policy, "passages": len(s), "ref_words": sum(x.ref_words for x in s),
+                     "wer_pooled": pooled_wer(s), "wer_offline_pooled": off,
+                     "ratio": pooled_wer(s) / off if off else float("nan"),
+                     "start_words_lost": sum(x.start_words_lost for x in s),
+                     "rejections_on_speech": sum(x.rejections_on_speech for x in s),
+                     "per_passage": {name: d.get(policy) for name, d in per_passage.items()}})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="base,tiny.en")
+    parser.add_argument("--policies", default="vad,naive")
+    parser.add_argument("--passages", default=",".join(PASSAGE_NAMES))
+    parser.add_argument("--out", default=str(RESULTS / "meeting_accuracy.json"))
+    args = parser.parse_args()
+    passages = meeting_passages(tuple(args.passages.split(",")))
+    if not passages:
+        raise SystemExit("no eval data: set FLOORCAST_EVAL_DIR (default ../shared/eval)")
+    rows = []
+    for model in args.models.split(","):
+        rows += run(model, args.policies.split(","), passages)
+    table = Table(title="meeting-like passages: pooled WER, streaming (in process, every partial) vs offline")
+    for col in ("model", "policy", "passages", "ref words", "WER", "best offline WER", "ratio", "start words lost",
+                "rejected on speech"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(r["model"], r["policy"], str(r["passages"]), str(r["ref_words"]), f"{r['wer_pooled']:.3f}",
+                      f"{r['wer_offline_pooled']:.3f}", f"{r['ratio']:.2f}", str(r["start_words_lost"]),
+                      str(r["rejections_on_speech"]))
+    Console().print(table)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps({"machine": platform.platform(), "when": time.strftime("%Y-%m-%d %H:%M"),
+                                          "passages": {p.name: {"duration_s": p.duration_s, "clips": len(p.placed)}
+                                                       for p in passages},
+                                          "results": rows}, indent=2, ensure_ascii=False))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
