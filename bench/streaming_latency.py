@@ -10,7 +10,7 @@ word, **stable** = first event whose stable prefix (or final) holds it; latency
 WER (faster-whisper ``transcribe``, beam 5) on the same clips; busy time is
 the recogniser's decode time per second of audio.
 
-    python bench/streaming_latency.py [--configs base:vad,tiny.en:vad,base:naive,tiny.en:naive] [--clips standard|en]
+    python bench/streaming_latency.py [--configs base:vad,tiny.en:vad,base:naive,tiny.en:naive] [--clips standard|en|meeting]
 
 Prints a table and writes bench/results/streaming_latency.json.
 """
@@ -35,24 +35,37 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Clip, clip_set, load_pcm16, normalize, percentile, running_server  # noqa: E402
+from bench.meeting_live import run_meeting  # noqa: E402
 
 FRAME_S = 0.1
 GAP_S = 2.0
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-async def stream_session(url: str, token: str, clips: list[Clip], speed: float = 1.0) -> dict:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
-        session = (await http.post("/v1/sessions", json={"title": "bench"})).raise_for_status().json()
-    sid = session["id"]
+def joined_clips(clips: list[Clip]) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """The clips one after another, 2 s of silence between them, and where each lies."""
     pieces, ranges, t = [np.zeros(int(16000 * 1.0), np.float32)], [], 1.0
     for clip in clips:
         audio = load_pcm16(clip.path)
         ranges.append((t, t + len(audio) / 16000))
         t += len(audio) / 16000 + GAP_S
         pieces += [audio, np.zeros(int(16000 * GAP_S), np.float32)]
-    pcm = (np.clip(np.concatenate(pieces), -1, 1) * 32767).astype("<i2").tobytes()
+    return np.concatenate(pieces), ranges
+
+
+async def stream_session(url: str, token: str, audio: np.ndarray, ranges: list[tuple[float, float]],
+                         speed: float = 1.0, languages: list[str] | None = None,
+                         translation_languages: list[str] | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"}
+    body: dict = {"title": "bench"}
+    if languages:
+        body["allowed_languages"] = languages
+    if translation_languages is not None:
+        body["translation_languages"] = translation_languages
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as http:
+        session = (await http.post("/v1/sessions", json=body)).raise_for_status().json()
+    sid = session["id"]
+    pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes()
     events: list[tuple[float, dict]] = []
     t0: list[float] = []
     ws_base = url.replace("http", "ws", 1) + f"/v1/sessions/{sid}"
@@ -155,7 +168,7 @@ def run_config(model: str, policy: str, clips: list[Clip], events_dir: str | Non
     if policy == "naive":  # it cannot keep up: let its backlog grow instead of pushing back on the sender
         env["FLOORCAST_AUDIO_QUEUE_S"] = "3600"
     with running_server(env) as (url, token):
-        run = asyncio.run(stream_session(url, token, clips))
+        run = asyncio.run(stream_session(url, token, *joined_clips(clips)))
     first, stable = word_latencies(run["events"])
     if events_dir:
         Path(events_dir).mkdir(parents=True, exist_ok=True)
@@ -182,16 +195,20 @@ def run_config(model: str, policy: str, clips: list[Clip], events_dir: str | Non
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", default="base:vad,tiny.en:vad,base:naive,tiny.en:naive")
-    parser.add_argument("--clips", default="standard", choices=["standard", "en"])
+    parser.add_argument("--clips", default="standard", choices=["standard", "en", "meeting"],
+                        help="meeting: the meeting-like passages of bench/meeting_passages.py, one session each")
     parser.add_argument("--events-dir", default=None, help="also save every received event here")
     parser.add_argument("--out", default=str(RESULTS / "streaming_latency.json"))
     args = parser.parse_args()
-    clips = clip_set(args.clips)
+    clips = clip_set("standard" if args.clips == "meeting" else args.clips)
     results = []
     for spec in args.configs.split(","):
         model, policy = spec.split(":")
-        print(f"running {model} / {policy} on {len(clips)} clips ...", flush=True)
-        results.append(run_config(model, policy, clips, args.events_dir))
+        print(f"running {model} / {policy} on {args.clips} ...", flush=True)
+        if args.clips == "meeting":
+            results.append(run_meeting(model, policy, stream_session, word_latencies))
+        else:
+            results.append(run_config(model, policy, clips, args.events_dir))
     table = Table(title="live captioning, real-time streaming through the server (seconds)")
     cols = ["model", "policy", "words", "first p50", "first p95", "stable p50", "stable p95", "WER stream",
             "WER offline", "ratio", "busy s/s", "max final lag"]
