@@ -134,6 +134,9 @@ def _recognition(sessions: list) -> Iterator[Metric]:
                                "Busy time per second of audio of a streaming channel", labels=["session", "channel"])
     audio = CounterMetricFamily("floorcast_recognition_audio_seconds", "Audio recognised, sessions in memory")
     busy = CounterMetricFamily("floorcast_recognition_busy_seconds", "Time spent decoding, sessions in memory")
+    rejected = CounterMetricFamily("floorcast_recognition_rejected_utterances",
+                                   "Utterances dropped whole as hallucinations, by reason (sessions in memory)",
+                                   labels=["session", "channel", "reason"])
     audio_s = busy_s = 0.0
     streaming = 0
     for session in sessions:
@@ -141,6 +144,8 @@ def _recognition(sessions: list) -> Iterator[Metric]:
             numbers = channel.public()
             audio_s += numbers.audio_s
             busy_s += numbers.busy_s
+            for reason, count in numbers.rejected_reasons.items():
+                rejected.add_metric([session.id, channel.spec.name, reason], count)
             worker = channel.worker
             if worker is None:
                 continue
@@ -150,7 +155,7 @@ def _recognition(sessions: list) -> Iterator[Metric]:
     streams.add_metric([], streaming)
     audio.add_metric([], audio_s)
     busy.add_metric([], busy_s)
-    yield from (live, streams, queued, factor, audio, busy)
+    yield from (live, streams, queued, factor, audio, busy, rejected)
 
 
 def _fanout(broker: Any) -> Iterator[Metric]:

@@ -111,7 +111,9 @@ class ChannelPublic(BaseModel):
     partial_decodes: int
     partials_skipped: int
     finals: int
-    rejected: int
+    rejected: int = Field(description="Utterances dropped whole as hallucinations (partial decodes not counted)")
+    rejected_reasons: dict[str, int] = Field(
+        default_factory=dict, description="Those utterances by reason: silence-phrase, no-speech, compression-ratio, …")
 
 
 class SessionUpdate(BaseModel):

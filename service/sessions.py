@@ -49,6 +49,7 @@ class ChannelState:
     speaker: str | None = None  # label attached to the finals that follow ("Chair", "Delegate of Peru")
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
+    rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
 
     @property
     def streaming(self) -> bool:
@@ -56,15 +57,21 @@ class ChannelState:
 
     def public(self) -> ChannelPublic:
         numbers = dict(self.totals)
+        reasons = dict(self.rejected_reasons)
         if self.worker is not None:
             stats = self.worker.recognizer.stats
             for key in numbers:
                 numbers[key] += getattr(stats, key)
+            reasons = _merged(reasons, stats.rejected_reasons)
         return ChannelPublic(name=self.spec.name, language=self.spec.language, streaming=self.streaming,
                              audio_s=round(numbers["audio_s"], 3), busy_s=round(numbers["busy_s"], 3),
                              partial_decodes=int(numbers["partial_decodes"]),
                              partials_skipped=int(numbers["partials_skipped"]), finals=int(numbers["finals"]),
-                             rejected=int(numbers["rejected"]))
+                             rejected=int(numbers["rejected"]), rejected_reasons=reasons)
+
+
+def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {key: a.get(key, 0) + b.get(key, 0) for key in sorted({*a, *b})}
 
 
 class LiveSession:
@@ -185,6 +192,7 @@ class LiveSession:
         stats = worker.recognizer.stats
         for key in channel.totals:
             channel.totals[key] += getattr(stats, key)
+        channel.rejected_reasons = _merged(channel.rejected_reasons, stats.rejected_reasons)
         channel.end_s = channel.offset_s + worker.recognizer.now_s
         channel.segment_base += worker.recognizer._segment_count
         channel.worker = None
