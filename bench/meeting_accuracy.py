@@ -20,6 +20,7 @@ import json
 import platform
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 from rich.console import Console
@@ -40,11 +41,16 @@ def _model_path(model: str) -> Path:
     return resolve_model(model, Settings().data_dir.resolve()).path
 
 
-def offline(model: str, passage: Passage, *, vad_filter: bool) -> list[TimedText]:
-    """The same model on the whole passage: with Silero VAD as ``floorcast transcribe`` runs it, or without."""
+@lru_cache(maxsize=2)
+def _whisper(model: str):
     from faster_whisper import WhisperModel
 
-    whisper = WhisperModel(str(_model_path(model)), device="cpu", compute_type="int8", cpu_threads=2)
+    return WhisperModel(str(_model_path(model)), device="cpu", compute_type="int8", cpu_threads=2)
+
+
+def offline(model: str, passage: Passage, *, vad_filter: bool) -> list[TimedText]:
+    """The same model on the whole passage: with Silero VAD as ``floorcast transcribe`` runs it, or without."""
+    whisper = _whisper(model)
     multi = passage.language == "multi" and whisper.model.is_multilingual
     segments, _ = whisper.transcribe(passage.audio, beam_size=5, vad_filter=vad_filter, multilingual=multi)
     return [TimedText(s.start, s.end, s.text) for s in segments]
@@ -52,9 +58,7 @@ def offline(model: str, passage: Passage, *, vad_filter: bool) -> list[TimedText
 
 def offline_per_clip(model: str, passage: Passage) -> list[TimedText]:
     """The model's ceiling: each clip's stretch of the passage transcribed on its own, language given."""
-    from faster_whisper import WhisperModel
-
-    whisper = WhisperModel(str(_model_path(model)), device="cpu", compute_type="int8", cpu_threads=2)
+    whisper = _whisper(model)
     out = []
     for placed in passage.placed:
         a, b = int(max(0.0, placed.start_s - 0.2) * 16_000), int((placed.end_s + 0.2) * 16_000)
