@@ -250,7 +250,8 @@ def print_table(points: list[dict], summary: dict, model: str) -> None:
     s = summary
     print(f"RSS: {s['rss_start_mb']:.0f} MB at start, {s['rss_after_warmup_mb']:.0f} MB after warm-up "
           f"({s['rss_warmup_at_min']:.1f} min), {s['rss_end_mb']:.0f} MB at the end: {s['rss_growth_mb']:+.1f} MB "
-          f"({'flat' if s['rss_flat'] else 'GROWING'}, limit +{RSS_GROWTH_LIMIT_MB:.0f}); peak {s['rss_peak_mb']:.0f} MB")
+          f"({'flat' if s['rss_flat'] else 'GROWING'}, limit +{RSS_GROWTH_LIMIT_MB:.0f}); "
+          f"peak {s['rss_peak_mb']:.0f} MB")
     print(f"decode per final: {s['decode_per_final_first_quarter_s']:.3f} s first quarter, "
           f"{s['decode_per_final_last_quarter_s']:.3f} s last quarter, ratio {s['decode_per_final_ratio']:.2f}")
     print(f"{s['audio_s'] / 60:.1f} audio-min ({s['speech_share']:.0%} speech) in {s['wall_s']:.0f} s "
