@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.recognizer.context import SpokenContext
-from models.recognizer.policy import Segmenter, SegmenterConfig, UtteranceEnd, ends_sentence
+from models.recognizer.policy import Segmenter, SegmenterConfig, UtteranceEnd, ends_sentence, repeated_head
 
 WINDOW_S = 0.032
 
@@ -30,7 +30,7 @@ def test_a_breath_inside_a_sentence_does_not_end_the_utterance():
 
 def test_a_pause_after_a_sentence_end_ends_it_at_the_short_pause():
     seg = Segmenter(SegmenterConfig(min_silence_s=0.5, mid_sentence_silence_s=1.0))
-    push_all(seg, windows(1.0, 0.9))
+    push_all(seg, windows(2.0, 0.9))
     seg.sentence_closed = True
     events = push_all(seg, windows(0.7, 0.05))
     assert any(isinstance(e, UtteranceEnd) for _, e in events)
@@ -38,7 +38,7 @@ def test_a_pause_after_a_sentence_end_ends_it_at_the_short_pause():
 
 def test_a_long_pause_ends_even_an_open_sentence():
     seg = Segmenter(SegmenterConfig(min_silence_s=0.5, mid_sentence_silence_s=1.0))
-    push_all(seg, windows(1.0, 0.9))
+    push_all(seg, windows(2.0, 0.9))
     seg.sentence_closed = False
     events = push_all(seg, windows(1.2, 0.05))
     assert any(isinstance(e, UtteranceEnd) for _, e in events)
@@ -85,3 +85,20 @@ def test_context_reset_forgets():
     ctx.add("we we we we", "en")
     ctx.reset()
     assert ctx.prompt("en") == ""
+
+
+def test_a_short_fragment_waits_for_a_long_pause_so_it_is_decoded_with_what_follows():
+    # JFK: "ask not" (0.7 s), 0.9 s of silence, "what your country can do for you": one caption
+    seg = Segmenter(SegmenterConfig(short_utterance_s=1.5, short_utterance_silence_s=1.6))
+    push_all(seg, windows(0.7, 0.9))
+    seg.sentence_closed = True  # Whisper closes a fragment with a full stop ("No!")
+    assert not push_all(seg, windows(0.9, 0.05)) and seg.in_utterance
+    events = push_all(seg, windows(1.7, 0.05))
+    assert any(isinstance(e, UtteranceEnd) for _, e in events)
+
+
+def test_a_cut_word_heard_again_after_the_cut_is_counted_once():
+    assert repeated_head(["for", "you", "ask", "what"], ["what", "you", "can", "do"]) == 1
+    assert repeated_head(["do", "for", "you,"], ["For", "you", "ask"]) == 2  # case and punctuation aside
+    assert repeated_head(["the", "chair"], ["thank", "you"]) == 0
+    assert repeated_head([], ["what"]) == 0

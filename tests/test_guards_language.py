@@ -52,6 +52,13 @@ def test_truncate_loops_keeps_one_copy_of_a_repeated_ngram():
     assert truncate_loops(units) == ["and", "so", "my", "fellow"]
 
 
+def test_truncate_loops_catches_a_whole_sentence_transcribed_twice():
+    # measured on JFK at -17 dBFS: the padded window's decode repeated its last fifteen words
+    said = "Ask not what your country can do for you ask what you can do for your country"
+    units = (said + " What your country can do for you ask what you can do for your country").split()
+    assert truncate_loops(units) == said.split()
+
+
 def test_truncate_loops_keeps_the_text_before_the_loop():
     units = "ask not what your country, your country, your country, your country".split()
     assert truncate_loops(units) == "ask not what your country,".split()

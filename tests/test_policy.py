@@ -62,7 +62,7 @@ def test_speech_blip_shorter_than_min_speech_is_ignored():
 
 
 def test_pause_of_min_silence_ends_the_utterance_with_post_roll():
-    cfg = SegmenterConfig()
+    cfg = SegmenterConfig(short_utterance_s=0.0)  # (fragments wait longer: tests/test_context_and_pauses.py)
     seg = Segmenter(cfg)
     speech, silence = [0.9] * 40, [0.05] * 30
     events = run(seg, speech + silence)
@@ -87,7 +87,7 @@ def test_short_pause_and_hysteresis_keep_the_utterance_open():
 
 
 def test_second_utterance_after_a_pause():
-    seg = Segmenter()
+    seg = Segmenter(SegmenterConfig(short_utterance_s=0.0))
     events = run(seg, [0.9] * 20 + [0.0] * 20 + [0.9] * 20 + [0.0] * 20)
     kinds = [type(e) for _, e in events]
     assert kinds == [UtteranceStart, UtteranceEnd, UtteranceStart, UtteranceEnd]
@@ -98,7 +98,7 @@ def test_second_utterance_after_a_pause():
 
 def test_pre_roll_never_reaches_into_the_previous_utterance():
     # a pause just long enough to end the utterance: pre-roll + post-roll would overlap it
-    cfg = SegmenterConfig(min_silence_s=0.5, pre_roll_s=0.4, post_roll_s=0.3)
+    cfg = SegmenterConfig(min_silence_s=0.5, pre_roll_s=0.4, post_roll_s=0.3, short_utterance_s=0.0)
     seg = Segmenter(cfg)
     events = run(seg, [0.9] * 20 + [0.0] * 16 + [0.9] * 20 + [0.0] * 20)
     ends = [e.end_s for _, e in events if isinstance(e, UtteranceEnd)]

@@ -58,14 +58,16 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data))
 
 
-def truncate_loops(units: Sequence[str], max_n: int = 8, min_repeats: int = 3) -> list[str]:
+def truncate_loops(units: Sequence[str], max_n: int = 30, min_repeats: int = 3) -> list[str]:
     """Cut a hypothesis where an n-gram starts repeating in a row.
 
     One copy of the repeated n-gram is kept; everything from its second copy on
     is dropped. A phrase of four or more units repeated once already counts
     ("And so my fellow Americans And so my fellow Americans" is the decoder
-    looping, not the speaker); shorter n-grams need ``min_repeats`` copies and
-    single units one more (e.g. "no, no, no" stays).
+    looping, not the speaker), up to whole sentences of ``max_n`` units (a decode
+    of a padded window that transcribes its last 15 words a second time);
+    shorter n-grams need ``min_repeats`` copies and single units one more
+    (e.g. "no, no, no" stays).
     """
     keys = [normalize_unit(u) for u in units]
     n_units = len(keys)

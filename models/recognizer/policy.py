@@ -34,6 +34,7 @@ __all__ = [
     "split_units",
     "join_units",
     "normalize_unit",
+    "repeated_head",
     "join_text",
     "UNSPACED_LANGUAGES",
     "SENTENCE_END",
@@ -46,14 +47,18 @@ UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "my", "km", "bo", "yue"}
 
 @dataclass(frozen=True)
 class SegmenterConfig:
-    onset: float = 0.5
-    offset: float = 0.35
+    onset: float = 0.4  # a soft word opening ("ask …") scores 0.4–0.5 on Silero: 0.5 lost it
+    offset: float = 0.3
     min_speech_s: float = 0.1
     min_silence_s: float = 0.5  # ends an utterance whose words so far end a sentence
     mid_sentence_silence_s: float = 1.0  # a pause inside a sentence ("ask not … what your country") is a breath
-    pre_roll_s: float = 0.25
-    post_roll_s: float = 0.15
-    max_utterance_s: float = 8.0
+    #: an utterance with less speech than this ("ask not" …) is a fragment: only a long pause ends it, so it
+    #: is decoded with the words that follow instead of alone
+    short_utterance_s: float = 1.5
+    short_utterance_silence_s: float = 1.6
+    pre_roll_s: float = 0.4
+    post_roll_s: float = 0.25
+    max_utterance_s: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,10 @@ class Segmenter:
     @property
     def silence_needed_s(self) -> float:
         cfg = self.config
-        return cfg.min_silence_s if self.sentence_closed else max(cfg.min_silence_s, cfg.mid_sentence_silence_s)
+        needed = cfg.min_silence_s if self.sentence_closed else max(cfg.min_silence_s, cfg.mid_sentence_silence_s)
+        if self._last_speech_end_s - self.utterance_start_s < cfg.short_utterance_s:
+            needed = max(needed, cfg.short_utterance_silence_s)
+        return needed
 
     def push(self, start_s: float, end_s: float, prob: float) -> list[UtteranceStart | UtteranceEnd]:
         cfg = self.config
@@ -148,6 +156,21 @@ def ends_sentence(text: str) -> bool:
 def normalize_unit(unit: str) -> str:
     text = unicodedata.normalize("NFKC", unit).casefold()
     return _PUNCT.sub("", text)
+
+
+def repeated_head(previous: Sequence[str], units: Sequence[str], *, max_units: int = 5) -> int:
+    """How many leading ``units`` repeat the last units of ``previous`` (a cut's last words heard twice).
+
+    A long utterance is cut between two words whose aligned times are only approximate, so the audio
+    after the cut can still hold the last word before it; the continuation's decode then starts with
+    it again ("… ask what" / "what you can do …"). Longest n-gram first, as LocalAgreement does.
+    """
+    prev = [normalize_unit(u) for u in previous]
+    head = [normalize_unit(u) for u in units]
+    for n in range(min(max_units, len(prev), len(head)), 0, -1):
+        if prev[-n:] == head[:n] and all(prev[-n:]):
+            return n
+    return 0
 
 
 def split_units(text: str, language: str) -> list[str]:

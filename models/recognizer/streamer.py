@@ -34,7 +34,9 @@ from models.recognizer.policy import (
     ends_sentence,
     join_text,
     join_units,
+    UNSPACED_LANGUAGES,
     normalize_unit,
+    repeated_head,
     split_units,
 )
 from models.recognizer.vad import WINDOW_S, StreamingVad
@@ -98,6 +100,8 @@ class StreamingRecognizer:
         self._last_partial_text = ""
         self._context = SpokenContext(max_units=self.config.context_words)
         self._looped = False  # the open utterance's decodes were cut for looping: do not feed them back
+        self._cut_tail: list[str] = []  # the last words before a long utterance's cut, not to be repeated after it
+        self._dropped_head = 0  # words the latest decode repeated from before the cut (dropped)
         self.rejections: deque[Rejection] = deque(maxlen=100)  # the latest dropped utterances, for operators
 
     # -- public ------------------------------------------------------------
@@ -220,6 +224,10 @@ class StreamingRecognizer:
         """The continuation with decoder loops cut, looking across the committed prefix too."""
         head = split_units(self._stabilizer.committed, hyp.language)
         tail = split_units(hyp.continuation, hyp.language)
+        # (words are units only where spaces divide them: the aligned words can then be dropped alongside)
+        repeats = self._cut_tail and not head and hyp.language not in UNSPACED_LANGUAGES
+        self._dropped_head = repeated_head(self._cut_tail, tail) if repeats else 0
+        tail = tail[self._dropped_head:]
         kept = max(len(truncate_restart(truncate_loops(head + tail))), len(head))
         self._looped = self._looped or kept < len(head) + len(tail)
         return join_units(tail[:kept - len(head)], hyp.language)
@@ -276,8 +284,9 @@ class StreamingRecognizer:
             if self._segment_no is not None:  # viewers saw a partial: close it empty
                 events.append(FinalCaption(self._segment_no, hyp.language, "", round(start_s, 3), round(end_s, 3)))
         else:
-            words = _words_covering(hyp.words, full)
+            words = _words_covering(hyp.words[self._dropped_head:], full)
             events.append(self._final_from_words(start_s, end_s, hyp.language, words))
+        self._cut_tail = []
         self._trim(end_s - self._segmenter.config.pre_roll_s)
         self._segment_no = None
         self._stabilizer.reset()
@@ -287,7 +296,7 @@ class StreamingRecognizer:
         start_s = self._segmenter.utterance_start_s
         hyp, _ = self._decode(start_s, self._now_s, final=True)
         tail = self._clean_tail(hyp)
-        words = _words_covering(hyp.words, join_text(self._stabilizer.committed, tail, hyp.language))
+        words = _words_covering(hyp.words[self._dropped_head:], join_text(self._stabilizer.committed, tail, hyp.language))
         committed = _count_words_covering(words, self._stabilizer.committed)
         length = self._now_s - start_s
         keep = choose_cut(words, committed, lambda a, b: self._energy(start_s + a, start_s + b),
@@ -299,6 +308,7 @@ class StreamingRecognizer:
         events: list[CaptionEvent] = []
         if keep:
             events.append(self._final_from_words(start_s, cut_s, hyp.language, words[:keep]))
+            self._cut_tail = [w.text for w in words[max(0, keep - 5):keep]]
         language = hyp.language
         self._segment_no = None
         self._stabilizer.reset(language)
