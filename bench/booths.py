@@ -43,7 +43,7 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (captions_url, create_session, ingest_socket, load_pcm16, pcm_s16le,  # noqa: E402
                           percentile, running_server_process, session_channels, stop_ingest)
-from bench.meeting_passages import (ROOM_NOISE_DB, SAMPLE_RATE_HZ, _at_level, _clips, _noise,  # noqa: E402
+from bench.meeting_passages import (ROOM_NOISE_DB, SAMPLE_RATE_HZ, at_level, eval_clips, room_noise,  # noqa: E402
                                     meeting_passages)
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -64,7 +64,7 @@ def floor_audio(seconds: float) -> np.ndarray:
 
 def booth_audio(language: str, seconds: float, seed: int) -> np.ndarray:
     """The language's FLEURS clips at one level, pauses between them, over room noise, looped to ``seconds``."""
-    clips = [_at_level(load_pcm16(c.path), BOOTH_LEVEL_DB).astype(np.float32) for c in _clips(language)]
+    clips = [at_level(load_pcm16(c.path), BOOTH_LEVEL_DB).astype(np.float32) for c in eval_clips(language)]
     if not clips:
         raise SystemExit(f"no {language} FLEURS clips in the eval set: set FLOORCAST_EVAL_DIR")
     rng, n = random.Random(seed), int(seconds * SAMPLE_RATE_HZ)
@@ -75,7 +75,7 @@ def booth_audio(language: str, seconds: float, seed: int) -> np.ndarray:
         length += len(pause) + len(clips[k % len(clips)])
         k += 1
     audio = np.concatenate(pieces)[:n]
-    return np.clip(audio + _noise(np.random.default_rng(seed), n, ROOM_NOISE_DB), -1, 1)
+    return np.clip(audio + room_noise(np.random.default_rng(seed), n, ROOM_NOISE_DB), -1, 1)
 
 
 # -- streaming -------------------------------------------------------------------------------

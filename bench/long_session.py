@@ -50,7 +50,7 @@ from websockets.asyncio.client import ClientConnection
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (captions_url, create_session, ingest_socket, pcm_s16le, process_memory_mb,  # noqa: E402
                           running_server_process, session_channels, stop_ingest)
-from bench.meeting_passages import (ROOM_NOISE_DB, SAMPLE_RATE_HZ, Passage, Placed, _burst, _noise,  # noqa: E402
+from bench.meeting_passages import (ROOM_NOISE_DB, SAMPLE_RATE_HZ, Passage, Placed, noise_burst, room_noise,  # noqa: E402
                                     meeting_passages)
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -82,9 +82,9 @@ def speaker_turns(passages: list[Passage]) -> list[np.ndarray]:
 def room_gap(turn_samples: int, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
     """Room noise about (1/SPEECH_SHARE − 1) times as long as the turn before it; sometimes a burst in it."""
     n = int(turn_samples * (1 / SPEECH_SHARE - 1) * rng.uniform(0.6, 1.4)) // FRAME * FRAME
-    gap = _noise(nrng, n, ROOM_NOISE_DB)
+    gap = room_noise(nrng, n, ROOM_NOISE_DB)
     if n > SAMPLE_RATE_HZ and rng.random() < 0.3:
-        burst = _burst(nrng, rng.uniform(-40, -28))
+        burst = noise_burst(nrng, rng.uniform(-40, -28))
         at = rng.randrange(0, n - len(burst)) if n > len(burst) else 0
         gap[at:at + len(burst)] += burst[:n - at]
     return gap

@@ -22,7 +22,8 @@ import numpy as np
 
 from bench.common import Clip, eval_dir, load_pcm16
 
-__all__ = ["Placed", "Passage", "meeting_passages", "PASSAGE_NAMES"]
+__all__ = ["Placed", "Passage", "meeting_passages", "PASSAGE_NAMES", "ROOM_NOISE_DB", "eval_clips", "at_level",
+           "room_noise", "noise_burst"]
 
 SAMPLE_RATE_HZ = 16_000
 #: RMS levels (dBFS) a speaker may have; consecutive turns jump by up to 25 dB.
@@ -60,7 +61,7 @@ def _ref(path: Path) -> str:
     return path.with_suffix(".txt").read_text(encoding="utf-8").strip()
 
 
-def _clips(lang: str) -> list[Clip]:
+def eval_clips(lang: str) -> list[Clip]:
     asr = eval_dir() / "asr"
     if lang == "en":
         # Not librispeech/1272-128104-0000.flac: its audio does not match its .txt (see bench/common.py).
@@ -72,25 +73,25 @@ def _clips(lang: str) -> list[Clip]:
     return [Clip(p, lang, _ref(p)) for p in paths if p.exists()]
 
 
-def _at_level(audio: np.ndarray, level_db: float) -> np.ndarray:
+def at_level(audio: np.ndarray, level_db: float) -> np.ndarray:
     rms = float(np.sqrt(np.mean(audio * audio))) or 1e-9
     out = audio * (10 ** (level_db / 20) / rms)
     peak = float(np.max(np.abs(out)))
     return out * (0.98 / peak) if peak > 0.98 else out
 
 
-def _noise(rng: np.random.Generator, n: int, level_db: float) -> np.ndarray:
+def room_noise(rng: np.random.Generator, n: int, level_db: float) -> np.ndarray:
     """Room tone: white noise through a short moving average (more low than high end), at an RMS level."""
     if not n:
         return np.zeros(0, np.float32)
     tone = np.convolve(rng.standard_normal(n).astype(np.float32), np.ones(8, np.float32) / 8, mode="same")
-    return _at_level(tone, level_db).astype(np.float32)
+    return at_level(tone, level_db).astype(np.float32)
 
 
-def _burst(rng: np.random.Generator, level_db: float) -> np.ndarray:
+def noise_burst(rng: np.random.Generator, level_db: float) -> np.ndarray:
     n = int(rng.uniform(0.15, 0.45) * SAMPLE_RATE_HZ)
     env = np.exp(-np.linspace(0, 6, n)).astype(np.float32)
-    return _at_level(rng.standard_normal(n).astype(np.float32) * env, level_db)
+    return at_level(rng.standard_normal(n).astype(np.float32) * env, level_db)
 
 
 def _build(name: str, turns: list[list[Clip]], seed: int) -> Passage:
@@ -105,7 +106,7 @@ def _build(name: str, turns: list[list[Clip]], seed: int) -> Passage:
             pause = rng.uniform(1.5, 5.0)
             gap = np.zeros(int(pause * SAMPLE_RATE_HZ), np.float32)
             if rng.random() < 0.6:  # paper, a cough, a chair: noise the VAD must not turn into words
-                burst = _burst(nrng, rng.uniform(-40, -28))
+                burst = noise_burst(nrng, rng.uniform(-40, -28))
                 at = int(rng.uniform(0.3, max(0.31, pause - 0.8)) * SAMPLE_RATE_HZ)
                 gap[at:at + len(burst)] += burst[: len(gap) - at]
             pieces.append(gap)
@@ -116,13 +117,13 @@ def _build(name: str, turns: list[list[Clip]], seed: int) -> Passage:
                 breath = rng.uniform(0.25, 0.8)
                 pieces.append(np.zeros(int(breath * SAMPLE_RATE_HZ), np.float32))
                 t += breath
-            audio = _at_level(load_pcm16(clip.path), level + rng.uniform(-2, 2))
+            audio = at_level(load_pcm16(clip.path), level + rng.uniform(-2, 2))
             placed.append(Placed(clip, round(t, 3), round(t + len(audio) / SAMPLE_RATE_HZ, 3), level, speaker))
             pieces.append(audio.astype(np.float32))
             t += len(audio) / SAMPLE_RATE_HZ
     pieces.append(np.zeros(int(1.5 * SAMPLE_RATE_HZ), np.float32))
     audio = np.concatenate(pieces)
-    audio = audio + _noise(nrng, len(audio), ROOM_NOISE_DB)
+    audio = audio + room_noise(nrng, len(audio), ROOM_NOISE_DB)
     return Passage(name, "multi" if any(c.language != "en" for turn in turns for c in turn) else "en",
                    np.clip(audio, -1, 1).astype(np.float32), placed)
 
@@ -138,7 +139,7 @@ def _turns(clips: list[Clip], rng: random.Random) -> list[list[Clip]]:
 
 def meeting_passages(names: tuple[str, ...] = PASSAGE_NAMES, *, english_only: bool = False) -> list[Passage]:
     """The passages, built from the eval set (an empty list when it is absent)."""
-    en = _clips("en")
+    en = eval_clips("en")
     if not en:
         return []
     out = []
@@ -153,7 +154,7 @@ def meeting_passages(names: tuple[str, ...] = PASSAGE_NAMES, *, english_only: bo
         out.append(_build("en-plenary", _turns(order, rng), 23))
     if "en-fr-es-floor" in names and not english_only:
         rng = random.Random(37)
-        others = _clips("fr") + _clips("es")
+        others = eval_clips("fr") + eval_clips("es")
         rng.shuffle(others)
         english = en[:len(others)]
         turns: list[list[Clip]] = []
