@@ -81,7 +81,7 @@ def booth_audio(language: str, seconds: float, seed: int) -> np.ndarray:
 # -- streaming -------------------------------------------------------------------------------
 async def stream_channel(url: str, token: str, session_id: str, channel: str, pcm: bytes) -> dict:
     """Real-time pace from the channel's ``ready``; when audio time 0 left, its session offset, the worst slip."""
-    async with ingest_socket(url, token, session_id, channel) as (ws, ready):
+    async with ingest_socket(url, token, session_id, channel, ping_interval=None) as (ws, ready):
         t0, slip, frame_bytes = time.monotonic(), 0.0, FRAME * 2
         for i, offset in enumerate(range(0, len(pcm), frame_bytes)):
             late = time.monotonic() - (t0 + i * FRAME_S)
@@ -93,7 +93,7 @@ async def stream_channel(url: str, token: str, session_id: str, channel: str, pc
 
 
 async def record_events(url: str, events: list[tuple[float, dict]], ready: asyncio.Event) -> None:
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, ping_interval=None) as ws:
         ready.set()
         async for message in ws:
             events.append((time.monotonic(), json.loads(message)))

@@ -126,7 +126,7 @@ def checkpoint(channel: dict, pid: int, progress: Progress, wall_s: float) -> di
 
 
 async def count_finals(url: str, progress: Progress, ready: asyncio.Event) -> None:
-    async with websockets.connect(url, max_size=None) as ws:
+    async with websockets.connect(url, max_size=None, ping_interval=None) as ws:
         ready.set()
         async for message in ws:
             if json.loads(message).get("type") == "final":

@@ -71,7 +71,7 @@ async def stream_session(url: str, token: str, audio: np.ndarray, ranges: list[t
     ws_base = url.replace("http", "ws", 1) + f"/v1/sessions/{sid}"
 
     async def viewer(ready: asyncio.Event) -> None:
-        async with websockets.connect(f"{ws_base}/captions?token={token}", max_size=None) as ws:
+        async with websockets.connect(f"{ws_base}/captions?token={token}", max_size=None, ping_interval=None) as ws:
             ready.set()
             async for message in ws:
                 events.append((time.monotonic() - t0[0] if t0 else 0.0, json.loads(message)))
@@ -80,7 +80,7 @@ async def stream_session(url: str, token: str, audio: np.ndarray, ranges: list[t
     task = asyncio.create_task(viewer(ready))
     await ready.wait()
     frame = int(16000 * FRAME_S) * 2
-    async with websockets.connect(f"{ws_base}/audio", additional_headers=headers) as ws:
+    async with websockets.connect(f"{ws_base}/audio", additional_headers=headers, ping_interval=None) as ws:
         await ws.send(json.dumps({"type": "start", "encoding": "pcm_s16le", "sample_rate": 16000, "channels": 1}))
         await ws.recv()
         t0.append(time.monotonic())
