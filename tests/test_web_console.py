@@ -82,6 +82,8 @@ def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wa
                 finals = [e for e in await viewer.catch_up() if e["type"] == "final" and e["text"]]
 
                 captioned_s = float((await console.text_content("#audio-status")).split()[1])
+                # the operator sees what the recogniser kept and dropped on the channel (real speech: nothing dropped)
+                await wait_for_text(console, "#recognition", r"^[1-9]\d* captions?; no utterance rejected$", timeout_s=10)
                 assert captioned_s >= 10.5, "the whole clip (11 s) went through the worklet and the socket"
                 assert finals and all(f["channel"] == "floor" for f in finals)
                 assert finals[0]["speaker"] == "Chair" and finals[-1]["speaker"] == "Delegate of Peru"

@@ -4,6 +4,7 @@ import { api, showRequestProblem } from "./auth.js";
 import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { RecentCorrections } from "./console_corrections.js";
+import { RecognitionStatus } from "./console_recognition.js";
 import { clock, say } from "./format.js";
 import { languageName } from "./languages.js";
 import { listMicrophones, meterValue, MicrophoneCapture } from "./microphone.js";
@@ -16,6 +17,7 @@ const board = new CaptionBoard({
   history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"), scroller: $("caption-window"),
 });
 const corrections = new RecentCorrections($("recent-finals"));
+const recognition = new RecognitionStatus($("recognition"));
 let session = null;
 let feed = null;
 let capture = null;
@@ -109,7 +111,10 @@ function setStreaming(on) {
     const started = performance.now();
     $("elapsed").textContent = "0:00";
     elapsedTimer = setInterval(() => { $("elapsed").textContent = clock((performance.now() - started) / 1000); }, 500);
+    recognition.watch(session.id, $("channel").value);
   } else {
+    recognition.stop();
+    if (session) recognition.refresh(session.id, $("channel").value);
     $("level").value = 0;
   }
 }
