@@ -25,7 +25,7 @@ from service.cli_transcripts import transcripts_app
 from service.cli_translation import register as register_translation
 from service.cli_tokens import register as register_tokens
 from service.cli_watch import register as register_watch
-from service.settings import Settings
+from service.cli_settings import load_settings
 from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
 
 __all__ = ["app"]
@@ -35,7 +35,7 @@ models_app = typer.Typer(help="Speech and translation models: list, verify, prep
                         no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(transcripts_app, name="transcripts")
-register_translation(models_app, Settings)
+register_translation(models_app, load_settings)
 register_watch(app)
 register_tokens(app)
 console = Console()
@@ -52,7 +52,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
     from service.logging_setup import configure_logging
 
     overrides = {k: v for k, v in {"host": host, "port": port, "model": model}.items() if v is not None}
-    settings = Settings(**overrides)
+    settings = load_settings(**overrides)
     token_from_env = bool(os.environ.get("FLOORCAST_ADMIN_TOKEN"))
     console.print(f"[bold]floorcast[/] on http://{settings.host}:{settings.port}/  model={settings.model}")
     if not token_from_env:
@@ -66,7 +66,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
 @models_app.command("list")
 def models_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Speech models floorcast can use here, their languages, sizes and location."""
-    settings = Settings()
+    settings = load_settings()
     rows = []
     for name, entry in CATALOG.items():
         installed = packaged_available(name)
@@ -102,7 +102,7 @@ def _piece_size(package: str, rel: str) -> int:
 @models_app.command("prepare")
 def models_prepare(name: str = typer.Argument("auto")) -> None:
     """Join split model files into the data dir and verify them."""
-    settings = Settings()
+    settings = load_settings()
     try:
         resolved = resolve_model(name, settings.data_dir.resolve())
     except ModelUnavailable as exc:
@@ -114,7 +114,7 @@ def models_prepare(name: str = typer.Argument("auto")) -> None:
 @models_app.command("verify")
 def models_verify(name: Optional[str] = typer.Argument(None)) -> None:
     """Re-hash every installed packaged model against its pinned SHA-256."""
-    settings = Settings()
+    settings = load_settings()
     names = [name] if name else [n for n in CATALOG if packaged_available(n)]
     failed = False
     for n in names:
@@ -146,7 +146,7 @@ def stream_command(
         retry_for: float = typer.Option(60.0, help="After a lost connection keep reconnecting for this many "
                                                    "seconds, continuing the session; 0 = give up at once")) -> None:
     """Stream audio into a live session and show its captions as they come."""
-    settings = Settings()
+    settings = load_settings()
     token = token or os.environ.get("FLOORCAST_ADMIN_TOKEN")
     if not token:
         print("floorcast stream: no token; pass --token or set FLOORCAST_ADMIN_TOKEN", file=sys.stderr)
@@ -203,7 +203,7 @@ def transcribe_command(
         language: Optional[str] = typer.Option(None, help="Language code such as en or fr (default: detected)"),
         output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write here instead of stdout")) -> None:
     """Transcribe a file offline, in one pass, to text, JSON, SRT or WebVTT."""
-    settings = Settings()
+    settings = load_settings()
     err = Console(stderr=True)
     try:
         with err.status("decoding audio"):

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from captions_store.store import Store, StoreError
-from service.settings import Settings
+from service.cli_settings import load_settings
 
 __all__ = ["opened_store"]
 
@@ -20,7 +20,7 @@ _err = Console(stderr=True)
 @contextmanager
 def opened_store() -> Iterator[Store]:
     """Exit 2 if the store cannot be opened, 1 if a command's store call fails (message on stderr)."""
-    settings = Settings()
+    settings = load_settings()
     try:
         store = Store.open(settings.database_url, settings.data_dir.resolve())
     except StoreError as exc:

@@ -9,10 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "UN_LANGUAGES"]
+__all__ = ["Settings", "get_settings", "settings_problems", "UN_LANGUAGES"]
 
 UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
 _ORIGIN = re.compile(r"https?://[^/\s]+")
@@ -23,7 +23,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FLOORCAST_", env_file=None, extra="ignore")
 
-    environment: str = Field("development", description="development | production")
+    environment: Literal["development", "production"] = Field("development", description="development | production")
     data_dir: Path = Field(Path(".data"), description="Where assembled models and state live")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     max_frame_bytes: int = 1024 * 1024
     audio_queue_s: float = Field(30.0, description="Seconds of audio a channel may buffer before ingest is slowed")
     viewer_queue_events: int = 512
-    decode_window: str = Field("tight", description="tight: encoder sees the utterance only; full: padded 30 s window")
-    recognizer_policy: str = Field("vad", description="vad (default) or naive (re-decode growing buffer, LocalAgreement-2)")
+    decode_window: Literal["tight", "full"] = Field("tight", description="tight: encoder sees the utterance only; full: padded 30 s window")
+    recognizer_policy: Literal["vad", "naive"] = Field("vad", description="vad (default) or naive (re-decode growing buffer, LocalAgreement-2)")
     final_beam_size: int = 5
     translation: bool = Field(True, description="Translate finals into the session's languages (false: captions as spoken only)")
     translation_engines: dict[str, str] = Field(
@@ -86,6 +86,17 @@ class Settings(BaseSettings):
         if self.log_format is None:
             self.log_format = "json" if self.environment == "production" else "text"
         return self
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per refused setting, named as the environment variable a deployment sets."""
+    lines = []
+    for error in exc.errors():
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        where = f"FLOORCAST_{name}" if name else "settings"
+        got = f" (got {error['input']!r})" if name and not isinstance(error.get("input"), dict) else ""
+        lines.append(f"{where}: {error['msg']}{got}")
+    return lines
 
 
 @lru_cache
