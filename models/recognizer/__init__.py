@@ -2,8 +2,8 @@
 
 The data path inside this package is::
 
-    PCM chunks -> vad.StreamingVad -> policy.UtterancePolicy -> decoder.WhisperDecoder
-               -> guards -> events (partial / final)
+    PCM chunks -> gain.AutoGain -> vad.StreamingVad -> policy.Segmenter (utterance cuts)
+               -> decoder.WhisperDecoder -> guards -> policy.Stabilizer -> events (partial / final)
 
 ``policy`` is pure (no audio, no I/O); ``streamer`` owns the audio buffer and
 drives the decoder; ``worker`` runs a streamer in its own thread.

@@ -77,11 +77,12 @@ class RecognizerConfig:
 
 
 class StreamingRecognizer:
-    def __init__(self, decoder: WhisperDecoder, config: RecognizerConfig | None = None) -> None:
+    def __init__(self, decoder: WhisperDecoder, config: RecognizerConfig | None = None, *,
+                 vad: StreamingVad | None = None) -> None:
         self.decoder = decoder
         self.config = config or RecognizerConfig()
         self.stats = RecognizerStats()
-        self._vad = StreamingVad()
+        self._vad = vad or StreamingVad()
         self._gain = AutoGain() if self.config.auto_gain else None
         self._segmenter = Segmenter(self.config.segmenter)
         self._cadence = Cadence(self.config.partial_interval_s, self.config.load_factor)
