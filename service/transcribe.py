@@ -62,14 +62,13 @@ class Transcript:
 
 def load_model(spec: str, settings: Settings) -> tuple["WhisperModel", ResolvedModel]:
     """Resolve ``spec`` (auto, a catalog name, a CTranslate2 dir) and load it for the CPU."""
-    from faster_whisper import WhisperModel
+    from models.recognizer.loading import load_whisper
 
     resolved = resolve_model(spec, settings.data_dir.resolve(), verify=settings.verify_models)
     if resolved.source == "hub" and ("/" in spec or spec.startswith(".")):
         raise ModelUnavailable(f"{spec}: no such model directory")
     try:
-        model = WhisperModel(str(resolved.path), device="cpu", compute_type="int8",
-                             cpu_threads=settings.cpu_threads, local_files_only=resolved.source != "hub")
+        model = load_whisper(resolved.path, cpu_threads=settings.cpu_threads, local_files_only=resolved.source != "hub")
     except (RuntimeError, ValueError, OSError) as exc:
         raise ModelUnavailable(f"cannot load model {resolved.name} from {resolved.path}: {exc}") from exc
     return model, resolved

@@ -89,10 +89,9 @@ class WhisperDecoder:
     @classmethod
     def load(cls, path: Path | str, *, name: str, cpu_threads: int = 2, window: str = "tight",
              compute_type: str = "int8", local_files_only: bool = True) -> "WhisperDecoder":
-        from faster_whisper import WhisperModel
+        from models.recognizer.loading import load_whisper
 
-        model = WhisperModel(str(path), device="cpu", compute_type=compute_type, cpu_threads=cpu_threads,
-                             num_workers=1, local_files_only=local_files_only)
+        model = load_whisper(path, cpu_threads=cpu_threads, compute_type=compute_type, local_files_only=local_files_only)
         return cls(model, name=name, window=window)
 
     @property
