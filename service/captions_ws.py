@@ -2,7 +2,8 @@
 
 On connect a viewer receives either every event after the last one it saw
 (``?since=<seq>``, see :mod:`service.replay`) or the session's recent finals
-(``?recent=N``, so a reloaded page is not blank), then live partials and
+(``?recent=N``, so a reloaded page is not blank; an ended session's whole
+record), then live partials and
 finals in ``seq`` order, in the language and from the source it asked for
 (``?lang=fr&source=auto``, see :mod:`service.viewer_filter`). The session may
 be recorded on this instance or another one (events then come through the
@@ -63,6 +64,10 @@ async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer)
                     viewer.queue.put_nowait(Outgoing.of({"type": "pong", "seq": seq}))
 
 
+def _status(view: SessionView) -> str:
+    return view.live.status if view.live is not None else view.status
+
+
 def _is_ping(text: str) -> bool:
     try:
         return json.loads(text) == {"type": "ping"}
@@ -73,6 +78,9 @@ def _is_ping(text: str) -> bool:
 async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice, since: int | None,
                    recent: int) -> list[dict]:
     app = websocket.app
+    if since is None and _status(view) == "ended":  # the whole record, read as a transcript
+        return [e for e in await events_after(app.state.bus, app.state.store, view.id, 0)
+                if e.get("type") in ("final", "correction") and accepts(choice, e)]
     if since is not None:  # session_ended is sent after the replay, once
         return [e for e in await events_after(app.state.bus, app.state.store, view.id, since)
                 if accepts(choice, e) and e.get("type") != "session_ended"]
@@ -117,10 +125,11 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
         for event in backlog:
             await websocket.send_json(event)
         sent = max([since or 0] + [e["seq"] for e in backlog])
-        status = view.live.status if view.live is not None else view.status
-        if status == "ended":
+        if _status(view) == "ended":
             seq = view.live.last_seq if view.live is not None else sent
-            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id})
+            ended_at = view.live.ended_at if view.live is not None else view.ended_at
+            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id,
+                                       "ended_at": ended_at})
             await close(websocket, CloseCode.NORMAL, "session ended")
             return
         tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),

@@ -254,9 +254,16 @@ class RecordEvent(BaseModel):
 
 
 class SessionEndedEvent(BaseModel):
+    """No more captions will come; the session's captions stay readable (replayed on connect)."""
+
     type: Literal["session_ended"] = "session_ended"
     seq: int
     session_id: str
+    reason: Literal["stopped", "deleted", "ingest_stopped", "idle"] | None = Field(
+        None, description="stopped: ended by its captioner or an admin; ingest_stopped: the last audio client left "
+                          "and none returned within the grace period; idle: no audio for the idle timeout; "
+                          "absent when an ended session is replayed")
+    ended_at: float | None = Field(None, description="Unix time the session ended, when known")
     published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 

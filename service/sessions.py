@@ -9,7 +9,6 @@ channel's offset on the session timeline.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -86,6 +85,10 @@ class LiveSession:
         self.allowed_languages = allowed
         self.created_at = time.time()
         self.status = "live"
+        self.ended_at: float | None = None
+        self.audio_at = time.monotonic()  # newest audio frame (or creation)
+        self.ingests = 0  # ingest websockets connected now
+        self.idle_since: float | None = None  # the last of them left then (None: none ever came)
         self.off_record = spec.off_record
         self._writer = writer
         self._translation = translation
@@ -112,7 +115,7 @@ class LiveSession:
 
     def public(self) -> SessionPublic:
         return SessionPublic(id=self.id, title=self.spec.title, room=self.spec.room, status=self.status,
-                             created_at=self.created_at, off_record=self.off_record,
+                             created_at=self.created_at, ended_at=self.ended_at, off_record=self.off_record,
                              allowed_languages=self.allowed_languages, glossary=self.spec.glossary,
                              channels=[c.public() for c in self.channels.values()], last_seq=self._seq,
                              model=self._decoder.name, translation_languages=self.translation_languages,
@@ -144,7 +147,7 @@ class LiveSession:
         if channel.worker is not None:
             raise SessionError(f"channel {name!r} already has an ingest client")
         self._loop = asyncio.get_running_loop()
-        now = time.monotonic()
+        now = self.audio_at = time.monotonic()
         if self._clock_start is None:
             self._clock_start = now
         channel.offset_s = round(max(channel.end_s, now - self._clock_start), 3)
@@ -197,12 +200,13 @@ class LiveSession:
         channel.segment_base += worker.recognizer._segment_count
         channel.worker = None
 
-    def end(self) -> None:
+    def end(self, reason: str = "ended") -> None:
+        """No more audio; viewers get ``session_ended`` (why: see :mod:`service.session_lifecycle`)."""
         if self.status == "ended":
             return
-        self.status = "ended"
+        self.status, self.ended_at = "ended", time.time()
         self._seq += 1
-        self._outbox.put({"type": "session_ended", "seq": self._seq, "session_id": self.id})
+        self._outbox.put({"type": "session_ended", "seq": self._seq, "session_id": self.id, "reason": reason})
 
     # -- changes made by staff and the captioner (event loop) -------------------------------
     def set_off_record(self, on: bool) -> None:
@@ -344,7 +348,7 @@ class SessionRegistry:
         if unsupported or booth:
             raise SessionError(f"model {self._decoder.name} cannot recognise: {', '.join(unsupported + booth)}; "
                                f"it supports {len(supported)} languages" + ("" if len(supported) > 1 else " (en)"))
-        session_id = secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+        session_id = new_join_code()  # the join codes' alphabet: no look-alikes to read out or type from a projector
         return self._add(session_id, spec, list(dict.fromkeys(allowed)))
 
     def _add(self, session_id: str, spec: SessionCreate, allowed: list[str], **extra) -> LiveSession:
