@@ -5,7 +5,8 @@ On connect a viewer receives either every event after the last one it saw
 (``?recent=N``, so a reloaded page is not blank; an ended session's whole
 record), then live partials and
 finals in ``seq`` order, in the language and from the source it asked for
-(``?lang=fr&source=auto``, see :mod:`service.viewer_filter`). The session may
+(``?lang=fr&source=auto``, see :mod:`service.viewer_filter`), and with
+``?clock=1`` the session's audio clock every 2 s (:mod:`service.session_clock`). The session may
 be recorded on this instance or another one (events then come through the
 bus); an ended session is replayed, then the socket closes with 1000.
 """
@@ -26,6 +27,7 @@ from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 from service.replay import events_after
 from service.session_access import SessionView, view_for_viewer
+from service.session_clock import send_clock
 from service.ws_common import accept_for, close
 from service.protocol import CloseCode
 
@@ -39,7 +41,7 @@ async def _send_loop(websocket: WebSocket, viewer: Viewer, after_seq: int) -> No
     while True:
         outgoing: Outgoing = await viewer.queue.get()
         event = outgoing.event
-        if event.get("seq", after_seq + 1) <= after_seq and event.get("type") != "pong":
+        if event.get("seq", after_seq + 1) <= after_seq and event.get("type") not in ("pong", "clock"):
             continue  # already sent in the replay
         await websocket.send_text(outgoing.text)
         if event.get("type") == "session_ended":
@@ -96,7 +98,7 @@ async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice
 
 @router.websocket("/v1/sessions/{session_id}/captions")
 async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang: str | None = None,
-                   source: str = "auto", since: int | None = None) -> None:
+                   source: str = "auto", since: int | None = None, clock: bool = False) -> None:
     if await accept_for(websocket, session_id, "captions") is None:
         return
     try:
@@ -135,6 +137,8 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
         tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
                  asyncio.create_task(_receive_loop(websocket, view, viewer)),
                  asyncio.create_task(viewer.closed.wait())]
+        if clock and view.live is not None:
+            tasks.append(asyncio.create_task(send_clock(view.live, viewer)))
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if viewer.lagging:
             log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)

@@ -33,7 +33,7 @@ __all__ = [
     "ChannelSpec", "GlossaryEntry", "SessionCreate", "SessionUpdate", "ChannelPublic", "SessionPublic",
     "StartMessage", "StopMessage", "SpeakerMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
     "WordTiming", "PartialEvent", "FinalEvent", "CorrectionEvent", "RecordEvent", "SessionEndedEvent",
-    "PongEvent", "CaptionEvent",
+    "ClockEvent", "PongEvent", "CaptionEvent",
     "caption_event_adapter", "ingest_message_adapter", "CloseCode", "json_schemas",
 ]
 
@@ -267,6 +267,17 @@ class SessionEndedEvent(BaseModel):
     published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
 
 
+class ClockEvent(BaseModel):
+    """Only with ``?clock=1``: the session's audio clock every 2 s (no ``seq``; never stored or replayed)."""
+
+    type: Literal["clock"] = "clock"
+    session_id: str
+    audio_s: float = Field(description="Session time of the newest audio received")
+    decoded_s: float = Field(description="Session time up to which recognition has run; audio_s - decoded_s: delay")
+    speech_s: float | None = Field(None, description="Where the newest final (as spoken) ends; None: none yet")
+    streaming: bool = Field(description="An ingest client is sending audio")
+
+
 class PongEvent(BaseModel):
     """Answer to a viewer's ``{"type": "ping"}``: every event up to ``seq`` was sent before it."""
 
@@ -274,7 +285,8 @@ class PongEvent(BaseModel):
     seq: int
 
 
-CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, CorrectionEvent, RecordEvent, SessionEndedEvent, PongEvent],
+CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, CorrectionEvent, RecordEvent, SessionEndedEvent, ClockEvent,
+                               PongEvent],
                          Field(discriminator="type")]
 caption_event_adapter: TypeAdapter = TypeAdapter(CaptionEvent)
 ingest_message_adapter: TypeAdapter = TypeAdapter(IngestMessage)
@@ -287,7 +299,7 @@ def json_schemas() -> dict[str, dict]:
         "StartMessage": StartMessage, "StopMessage": StopMessage, "SpeakerMessage": SpeakerMessage,
         "ReadyEvent": ReadyEvent, "StoppedEvent": StoppedEvent, "PartialEvent": PartialEvent,
         "FinalEvent": FinalEvent, "CorrectionEvent": CorrectionEvent, "RecordEvent": RecordEvent,
-        "SessionEndedEvent": SessionEndedEvent, "PongEvent": PongEvent,
+        "SessionEndedEvent": SessionEndedEvent, "ClockEvent": ClockEvent, "PongEvent": PongEvent,
     }
     return {name: model.model_json_schema() for name, model in named.items()}
 
