@@ -21,7 +21,7 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import routes_live_vtt, routes_ops, routes_pages, routes_tokens
+from service import routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
 from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.event_bus import LocalBus
@@ -133,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
+    app.include_router(routes_share.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
     app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)

@@ -146,6 +146,10 @@ class SessionPublic(BaseModel):
     join_code: str | None = Field(
         None, description="What viewers of a private session may present instead of a token (?code=); "
                           "shown to admins and captioners only")
+    participant_link: str | None = Field(
+        None, description="Path on this server that opens the session for participants: /s/{id} when it is "
+                          "public, /s/{id}?code={join_code} when it is private; shown to whoever sees the join code "
+                          "(and for public sessions to everyone)", examples=["/s/K7QMZP4W?code=HXR3T9AC"])
 
 
 # -- ingest websocket -------------------------------------------------------------

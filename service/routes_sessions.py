@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
@@ -54,10 +55,12 @@ def stored_public(record: SessionRecord) -> SessionPublic:
 
 
 def shown(session: SessionPublic, principal: Principal) -> SessionPublic:
-    """The join code only for those who run the session (admins, captioners)."""
+    """The join code (and the participant link that carries it) only for those who run the session."""
+    link = f"/s/{quote(session.id)}"
     if principal.role in SEES_JOIN_CODE and principal.via in ("token", "admin_token"):
-        return session
-    return session.model_copy(update={"join_code": None})
+        private = not session.public and session.join_code
+        return session.model_copy(update={"participant_link": f"{link}?code={session.join_code}" if private else link})
+    return session.model_copy(update={"join_code": None, "participant_link": link if session.public else None})
 
 
 def _one_session(store: Store, session_id: str) -> list[SessionRecord]:

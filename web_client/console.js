@@ -5,6 +5,7 @@ import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { RecentCorrections } from "./console_corrections.js";
 import { RecognitionStatus } from "./console_recognition.js";
+import { showSharing } from "./console_share.js";
 import { clock, say } from "./format.js";
 import { languageName } from "./languages.js";
 import { listMicrophones, meterValue, MicrophoneCapture } from "./microphone.js";
@@ -31,7 +32,7 @@ function problem(error) {
 async function loadSessions(selectId) {
   let sessions;
   try {
-    sessions = (await api("/v1/sessions")).filter((s) => s.status === "live");
+    sessions = await api("/v1/sessions?status=live");
   } catch (error) {
     problem(error);
     return;
@@ -58,6 +59,7 @@ async function choose(chosen) {
   $("start").disabled = !session;
   $("viewer-link").href = id ? `/s/${encodeURIComponent(id)}` : "/";
   $("overlay-link").href = id ? `/overlay/${encodeURIComponent(id)}` : "/";
+  showSharing(session);
   const channels = session ? session.channels : [];
   $("channel").replaceChildren(...channels.map((c) =>
     new Option(c.language ? `${c.name} (interpretation, ${languageName(c.language)})` : c.name, c.name)));
@@ -74,7 +76,10 @@ function feedState(state, detail) {
   else if (state === "live") {
     board.clearPartials();
     say($("status"), `Session “${session.title}” (${session.id})`);
-  } else if (state === "ended") say($("status"), "This session has ended.", true);
+  } else if (state === "ended") {
+    say($("status"), `Ended: “${session.title}” (${session.id}) takes no more audio; its captions stay readable.`, true);
+    $("start").disabled = true;
+  }
   else if (state === "failed") say($("status"), detail, true);
 }
 
