@@ -6,6 +6,7 @@ import { CaptionFeed } from "./caption_feed.js";
 import { say, sessionFromPath } from "./format.js";
 import { fillLanguageSelect, languageName, LANGUAGES } from "./languages.js";
 import { bindSettingsForm } from "./viewer_settings.js";
+import { markUntranslatable } from "./viewer_languages.js";
 import { fitCaptionWindow, pauseLabel, SessionState } from "./viewer_states.js";
 
 const $ = (id) => document.getElementById(id);
@@ -91,6 +92,7 @@ async function connect() {
   feed = null;
   board.clear();
   sessionState.reset();
+  markUntranslatable($("lang"), null);
   $("translation-notice").replaceChildren();
   if (!sessionId) {
     say(connection, "Enter a session code to see its captions.");
@@ -106,6 +108,7 @@ async function connect() {
     $("record-banner").hidden = !session.off_record;
     board.setAnnounceAfter(session.last_seq);
     if (session.status === "ended") sessionState.ended(session.ended_at);
+    markUntranslatable($("lang"), session);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       say(connection, error.status === 401 && joinCode()
