@@ -114,6 +114,9 @@ class ChannelPublic(BaseModel):
     rejected: int = Field(description="Utterances dropped whole as hallucinations (partial decodes not counted)")
     rejected_reasons: dict[str, int] = Field(
         default_factory=dict, description="Those utterances by reason: silence-phrase, no-speech, compression-ratio, …")
+    language_warning: str | None = Field(
+        None, description="Set while the speech on this channel has not sounded like any of the session's languages "
+                          "for a stretch (another language is spoken; its captions are wrong)")
 
 
 class SessionUpdate(BaseModel):
@@ -146,6 +149,9 @@ class SessionPublic(BaseModel):
     join_code: str | None = Field(
         None, description="What viewers of a private session may present instead of a token (?code=); "
                           "shown to admins and captioners only")
+    model_warning: str | None = Field(
+        None, description="Set when the session's model cannot recognise every language a floor may speak "
+                          "(an English-only model such as tiny.en)")
     participant_link: str | None = Field(
         None, description="Path on this server that opens the session for participants: /s/{id} when it is "
                           "public, /s/{id}?code={join_code} when it is private; shown to whoever sees the join code "

@@ -23,6 +23,7 @@ from models.recognizer.naive import NaiveRecognizer
 from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
 from models.recognizer.worker import ChannelWorker
 from service.fanout import Bus
+from service.language_watch import LanguageWatch, english_only_warning
 from service.live_translation import LiveTranslation
 from service.outbox import Outbox
 from service.store_writer import StoreWriter
@@ -49,6 +50,7 @@ class ChannelState:
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
     rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
+    language: LanguageWatch = field(default_factory=LanguageWatch)
 
     @property
     def streaming(self) -> bool:
@@ -66,7 +68,8 @@ class ChannelState:
                              audio_s=round(numbers["audio_s"], 3), busy_s=round(numbers["busy_s"], 3),
                              partial_decodes=int(numbers["partial_decodes"]),
                              partials_skipped=int(numbers["partials_skipped"]), finals=int(numbers["finals"]),
-                             rejected=int(numbers["rejected"]), rejected_reasons=reasons)
+                             rejected=int(numbers["rejected"]), rejected_reasons=reasons,
+                             language_warning=self.language.warning())
 
 
 def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
@@ -97,7 +100,7 @@ class LiveSession:
         self.translation_languages = list(UN_LANGUAGES if spec.translation_languages is None else spec.translation_languages)
         self.translation_glossary = {g.term: dict(g.renderings) for g in spec.glossary} or None
         self._outbox = Outbox(self._publish)
-        self.channels = {c.name: ChannelState(c) for c in spec.channels}
+        self.channels = {c.name: ChannelState(c, language=LanguageWatch(tuple(allowed))) for c in spec.channels}
         self.recent_finals: deque[dict] = deque(maxlen=RECENT_FINALS)
         self._broker = broker
         self._decoder = decoder
@@ -120,7 +123,8 @@ class LiveSession:
                              channels=[c.public() for c in self.channels.values()], last_seq=self._seq,
                              model=self._decoder.name, translation_languages=self.translation_languages,
                              missing_directions=self.missing_directions, public=self.spec.public,
-                             join_code=self.join_code)
+                             join_code=self.join_code,
+                             model_warning=english_only_warning(self._decoder.name, self._decoder.multilingual))
 
     def translation_targets(self, source_lang: str) -> tuple[str, ...]:
         return tuple(lang for lang in self.translation_languages if lang != source_lang)
@@ -245,6 +249,8 @@ class LiveSession:
             self._seq += 1
             wire = self._to_wire(channel, base, event)
             translate = self._translation is not None and channel.spec.language is None  # booths are not translated
+            if isinstance(event, FinalCaption):
+                channel.language.observe(event)
             if wire["type"] != "final":
                 self._outbox.put(wire)
                 if translate:

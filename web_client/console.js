@@ -5,6 +5,7 @@ import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { RecentCorrections } from "./console_corrections.js";
 import { RecognitionStatus } from "./console_recognition.js";
+import { showLanguageWarnings } from "./console_language.js";
 import { showSharing } from "./console_share.js";
 import { clock, say } from "./format.js";
 import { languageName } from "./languages.js";
@@ -18,7 +19,7 @@ const board = new CaptionBoard({
   history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"), scroller: $("caption-window"),
 });
 const corrections = new RecentCorrections($("recent-finals"));
-const recognition = new RecognitionStatus($("recognition"));
+const recognition = new RecognitionStatus($("recognition"), { onSession: showLanguageWarnings });
 let session = null;
 let feed = null;
 let capture = null;
@@ -60,6 +61,7 @@ async function choose(chosen) {
   $("viewer-link").href = id ? `/s/${encodeURIComponent(id)}` : "/";
   $("overlay-link").href = id ? `/overlay/${encodeURIComponent(id)}` : "/";
   showSharing(session);
+  showLanguageWarnings(session, session && session.channels.length ? session.channels[0].name : "");
   const channels = session ? session.channels : [];
   $("channel").replaceChildren(...channels.map((c) =>
     new Option(c.language ? `${c.name} (interpretation, ${languageName(c.language)})` : c.name, c.name)));
