@@ -257,7 +257,8 @@ def test_viewer_says_when_the_session_goes_off_the_record(server):
                 assert client.patch(f"/v1/sessions/{session_id}", json={"off_record": True}).is_success
                 await page.wait_for_selector("#record-banner", state="visible", timeout=10_000)
                 assert client.post(f"/v1/sessions/{session_id}/end").is_success
-            await wait_for_text(page, "#connection", "^The session has ended.$", timeout_s=10)
+            await wait_for_text(page, "#connection", "^Ended$", timeout_s=10)
+            await wait_for_text(page, "#session-state", "^Ended")
             assert await page.text_content("#record-banner") == \
                 "Off the record: these captions are not being recorded."
             await browser.close()

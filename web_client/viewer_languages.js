@@ -1,6 +1,7 @@
 // The viewer's language menu says, before a language is chosen, which ones this session cannot
-// translate into: not among its translation languages, or no installed engine for any language that
-// may be spoken (the session's `missing_directions`, the same list the translation status reports).
+// translate into: a language not spoken in the session that is not among its translation languages, or
+// that no installed engine reaches from any language that may be spoken (the session's
+// `missing_directions`, the same list the translation status reports).
 
 import { direction, LANGUAGES } from "./languages.js";
 
@@ -10,8 +11,8 @@ export function untranslatable(session) {
   const targets = new Set(session.translation_languages || []);
   const missing = new Set(session.missing_directions || []);
   return new Set(LANGUAGES.map((l) => l.code).filter((code) => {
-    const sources = spoken.filter((src) => src !== code);
-    if (!sources.length) return false; // only ever spoken in it: captions come as spoken
+    if (spoken.includes(code)) return false; // spoken in the session: its own speech comes as spoken
+    const sources = spoken;
     if (!targets.has(code)) return true;
     return sources.every((src) => missing.has(`${src}-${code}`));
   }));
