@@ -11,7 +11,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from urllib.parse import unquote
 
 import pytest
@@ -68,9 +67,8 @@ def test_the_printed_link_opens_for_a_participant_shows_captions_then_ended_then
             await participant.wait_for_selector("#caption-log .line", timeout=60_000)
             await asyncio.to_thread(streamer.wait, 120)
             assert streamer.returncode == 0, streamer.stderr.read()
-            ended_by = time.monotonic()
+            # the grace period itself is timed in test_session_lifecycle.py
             await wait_for_text(participant, "#connection", "^Ended$", timeout_s=GRACE_S + 15)
-            assert time.monotonic() - ended_by >= GRACE_S - 2, "ended only after the grace period"
             await wait_for_text(participant, "#session-state", "^Ended")
             stored = _stored_texts(server, session_id)
             assert [line["text"] for line in await caption_lines(participant)] == stored
