@@ -5,6 +5,8 @@ them, and the captions stay readable at the session's link."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import time
 
 import pytest
@@ -101,3 +103,51 @@ def test_audio_into_an_ended_session_is_refused(quick_server):
 
     code, reason, _ = asyncio.run(scenario())
     assert code == 4409 and "ended" in reason, (code, reason)
+
+
+def test_with_two_instances_only_the_one_recording_the_session_ends_it(base_model, tmp_path, clip):
+    """The ingest leaves instance a and comes back on b inside the grace period: a lets b record (and end) it."""
+    from store_support import PG_ENV, fresh_database
+    from test_scale_out import RedisServer, _ingest
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    redis = RedisServer(tmp_path)
+    redis.start()
+    (tmp_path / "data").mkdir()
+    started: list[ServerProcess] = []
+    pcm = pcm16(load_audio(clip(JFK)))
+    try:
+        with fresh_database("postgres" if os.environ.get(PG_ENV) else "sqlite", tmp_path / "data") as database:
+            env = {"FLOORCAST_REDIS_URL": redis.url, "FLOORCAST_SESSION_END_GRACE_S": str(GRACE_S),
+                   "FLOORCAST_SESSION_IDLE_TIMEOUT_S": "600",
+                   "FLOORCAST_DATABASE_URL": database.url or f"sqlite:///{tmp_path / 'data' / 'floorcast.db'}"}
+            a = ServerProcess(tmp_path / "data", tmp_path / "a.log", env={**env, "FLOORCAST_INSTANCE_ID": "a"})
+            started.append(a)
+            a.start()
+            b = ServerProcess(tmp_path / "data", tmp_path / "b.log", env={**env, "FLOORCAST_INSTANCE_ID": "b"},
+                              token=a.token)
+            started.append(b)
+            b.start()
+            sid = a.live.create_session(title="moves instance", translation_languages=[])["id"]
+
+            async def run():
+                async with CaptionViewer(a.live, sid) as on_a:
+                    await _ingest(a, sid, pcm[: len(pcm) // 3], pause_s=0.01)
+                    moved = asyncio.create_task(_ingest(b, sid, pcm[len(pcm) // 3:], pause_s=0.1))  # ~7 s
+                    await asyncio.sleep(GRACE_S + 2)  # a's grace is over while b records
+                    status_meanwhile = a.live.get_session(sid)["status"]
+                    await moved
+                    code = await on_a.wait_closed(timeout_s=GRACE_S + 15)
+                    return status_meanwhile, on_a.events, code
+
+            status_meanwhile, events, code = asyncio.run(run())
+    finally:
+        for process in started:
+            process.stop()
+        redis.stop()
+    assert status_meanwhile == "live", "a did not end a session that b was recording"
+    ended = [e for e in events if e["type"] == "session_ended"]
+    assert code == 1000 and len(ended) == 1 and ended[0]["reason"] == "ingest_stopped", ended
+    seqs = [e["seq"] for e in events]
+    assert seqs == sorted(seqs) and events[-1] is ended[0]
