@@ -21,7 +21,7 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import routes_live_vtt, routes_ops, routes_pages, routes_tokens
+from service import routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
 from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.event_bus import LocalBus
@@ -29,6 +29,7 @@ from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.metrics import ServiceMetrics
 from service.rate_limit import RateLimits
+from service.session_lifecycle import LifecycleWatch
 from service.sessions import SessionRegistry
 from service.settings import Settings, get_settings
 from service.store_writer import StoreWriter
@@ -101,9 +102,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
             max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
             translation=translation, inference_nice=settings.inference_nice)
+        lifecycle = LifecycleWatch(app, grace_s=settings.session_end_grace_s,
+                                   idle_timeout_s=settings.session_idle_timeout_s).start()
         try:
             yield
         finally:
+            await lifecycle.stop()
             if app.state.leases is not None:
                 await app.state.leases.stop()
             await app.state.bus.stop()
@@ -129,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
+    app.include_router(routes_share.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
     app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)

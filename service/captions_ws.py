@@ -2,9 +2,11 @@
 
 On connect a viewer receives either every event after the last one it saw
 (``?since=<seq>``, see :mod:`service.replay`) or the session's recent finals
-(``?recent=N``, so a reloaded page is not blank), then live partials and
+(``?recent=N``, so a reloaded page is not blank; an ended session's whole
+record), then live partials and
 finals in ``seq`` order, in the language and from the source it asked for
-(``?lang=fr&source=auto``, see :mod:`service.viewer_filter`). The session may
+(``?lang=fr&source=auto``, see :mod:`service.viewer_filter`), and with
+``?clock=1`` the session's audio clock every 2 s (:mod:`service.session_clock`). The session may
 be recorded on this instance or another one (events then come through the
 bus); an ended session is replayed, then the socket closes with 1000.
 """
@@ -25,6 +27,7 @@ from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 from service.replay import events_after
 from service.session_access import SessionView, view_for_viewer
+from service.session_clock import send_clock
 from service.ws_common import accept_for, close
 from service.protocol import CloseCode
 
@@ -38,7 +41,7 @@ async def _send_loop(websocket: WebSocket, viewer: Viewer, after_seq: int) -> No
     while True:
         outgoing: Outgoing = await viewer.queue.get()
         event = outgoing.event
-        if event.get("seq", after_seq + 1) <= after_seq and event.get("type") != "pong":
+        if event.get("seq", after_seq + 1) <= after_seq and event.get("type") not in ("pong", "clock"):
             continue  # already sent in the replay
         await websocket.send_text(outgoing.text)
         if event.get("type") == "session_ended":
@@ -63,6 +66,10 @@ async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer)
                     viewer.queue.put_nowait(Outgoing.of({"type": "pong", "seq": seq}))
 
 
+def _status(view: SessionView) -> str:
+    return view.live.status if view.live is not None else view.status
+
+
 def _is_ping(text: str) -> bool:
     try:
         return json.loads(text) == {"type": "ping"}
@@ -73,6 +80,9 @@ def _is_ping(text: str) -> bool:
 async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice, since: int | None,
                    recent: int) -> list[dict]:
     app = websocket.app
+    if since is None and _status(view) == "ended":  # the whole record, read as a transcript
+        return [e for e in await events_after(app.state.bus, app.state.store, view.id, 0)
+                if e.get("type") in ("final", "correction") and accepts(choice, e)]
     if since is not None:  # session_ended is sent after the replay, once
         return [e for e in await events_after(app.state.bus, app.state.store, view.id, since)
                 if accepts(choice, e) and e.get("type") != "session_ended"]
@@ -88,7 +98,7 @@ async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice
 
 @router.websocket("/v1/sessions/{session_id}/captions")
 async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang: str | None = None,
-                   source: str = "auto", since: int | None = None) -> None:
+                   source: str = "auto", since: int | None = None, clock: bool = False) -> None:
     if await accept_for(websocket, session_id, "captions") is None:
         return
     try:
@@ -117,15 +127,18 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
         for event in backlog:
             await websocket.send_json(event)
         sent = max([since or 0] + [e["seq"] for e in backlog])
-        status = view.live.status if view.live is not None else view.status
-        if status == "ended":
+        if _status(view) == "ended":
             seq = view.live.last_seq if view.live is not None else sent
-            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id})
+            ended_at = view.live.ended_at if view.live is not None else view.ended_at
+            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id,
+                                       "ended_at": ended_at})
             await close(websocket, CloseCode.NORMAL, "session ended")
             return
         tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
                  asyncio.create_task(_receive_loop(websocket, view, viewer)),
                  asyncio.create_task(viewer.closed.wait())]
+        if clock and view.live is not None:
+            tasks.append(asyncio.create_task(send_clock(view.live, viewer)))
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         if viewer.lagging:
             log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)

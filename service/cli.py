@@ -26,7 +26,8 @@ from service.cli_translation import register as register_translation
 from service.cli_tokens import register as register_tokens
 from service.cli_watch import register as register_watch
 from service.cli_settings import load_settings
-from service.stream_client import Caption, Server, StreamError, StreamResult, default_server_url, open_session, stream
+from service.stream_client import (Caption, Server, StreamError, StreamResult, default_server_url, open_session,
+                                   participant_url, stream)
 
 __all__ = ["app"]
 
@@ -143,6 +144,9 @@ def stream_command(
         speed: float = typer.Option(1.0, help="Pace at real time x speed; 0 = as fast as possible (use 0 for "
                                               "live sources, which pace themselves)"),
         title: str = typer.Option("floorcast stream", help="Title of the session created"),
+        language: Optional[str] = typer.Option(None, help="The language spoken in the session created, e.g. es"),
+        languages: Optional[str] = typer.Option(None, help="Languages that may be spoken in the session created, "
+                                                           "comma-separated, e.g. en,fr,es"),
         retry_for: float = typer.Option(60.0, help="After a lost connection keep reconnecting for this many "
                                                    "seconds, continuing the session; 0 = give up at once")) -> None:
     """Stream audio into a live session and show its captions as they come."""
@@ -157,6 +161,14 @@ def stream_command(
     if retry_for < 0:
         print("floorcast stream: --retry-for must be 0 or more seconds", file=sys.stderr)
         raise typer.Exit(2)
+    if language and languages:
+        print("floorcast stream: give --language or --languages, not both", file=sys.stderr)
+        raise typer.Exit(2)
+    spoken = tuple(code.strip() for code in (language or languages or "").split(",") if code.strip())
+    if session and spoken:
+        print("floorcast stream: --language/--languages apply to the session it creates (not with --session)",
+              file=sys.stderr)
+        raise typer.Exit(2)
     notices = Console(stderr=True, highlight=False)
 
     def notice(message: str) -> None:
@@ -170,12 +182,15 @@ def stream_command(
     async def run() -> StreamResult:
         pcm = await open_source(source)  # a source that cannot be decoded fails before a session is made
         async with contextlib.aclosing(pcm):
-            live = await open_session(target, session, channel=channel, title=title)
+            live = await open_session(target, session, channel=channel, title=title, languages=spoken)
+            link = participant_url(target, live)
             if as_json:
                 print(live.id, file=sys.stderr, flush=True)
+                print(f"participants: {link}", file=sys.stderr, flush=True)
                 return await stream(pcm, server=target, session_id=live.id, on_event=print_json, channel=channel,
                                     speed=speed, reconnect_s=retry_for, on_notice=notice)
-            console.print(f"session [bold]{live.id}[/]  viewer: {target.url}/?session={live.id}")
+            console.print(f"session [bold]{live.id}[/]  participants open: {escape(link)}"
+                          + ("" if live.public or live.join_code is None else f"  (join code {live.join_code})"))
             with LiveCaptions(console) as view:
                 return await stream(pcm, server=target, session_id=live.id, on_event=view.show, channel=channel,
                                     speed=speed, reconnect_s=retry_for, on_notice=notice)

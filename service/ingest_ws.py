@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 
 from fastapi import APIRouter, WebSocket
 from pydantic import ValidationError
@@ -130,6 +131,9 @@ class IngestConnection:
             raise ProtocolError(CloseCode.TOO_BIG, f"frame of {len(data)} bytes exceeds {self.max_frame_bytes}")
         if self.channel is None or self.converter is None:
             raise ProtocolError(CloseCode.UNSUPPORTED_DATA, "audio before start")
+        if self.session.status != "live":
+            raise ProtocolError(CloseCode.CONFLICT, "session has ended")
+        self.session.audio_at = time.monotonic()
         leases = self.ws.app.state.leases
         if leases is not None and not leases.holds(self.session.id):
             raise ProtocolError(CloseCode.CONFLICT, "recording of this session moved to another instance")
@@ -191,4 +195,10 @@ async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") 
         return
     set_log_context(session_id=session.id, channel=channel)
     settings = websocket.app.state.settings
-    await IngestConnection(websocket, session, channel, settings.max_frame_bytes).run()
+    session.ingests += 1
+    try:
+        await IngestConnection(websocket, session, channel, settings.max_frame_bytes).run()
+    finally:
+        session.ingests -= 1
+        if not session.ingests:
+            session.idle_since = time.monotonic()  # the grace period before the session ends starts now

@@ -33,7 +33,7 @@ __all__ = [
     "ChannelSpec", "GlossaryEntry", "SessionCreate", "SessionUpdate", "ChannelPublic", "SessionPublic",
     "StartMessage", "StopMessage", "SpeakerMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
     "WordTiming", "PartialEvent", "FinalEvent", "CorrectionEvent", "RecordEvent", "SessionEndedEvent",
-    "PongEvent", "CaptionEvent",
+    "ClockEvent", "PongEvent", "CaptionEvent",
     "caption_event_adapter", "ingest_message_adapter", "CloseCode", "json_schemas",
 ]
 
@@ -114,6 +114,9 @@ class ChannelPublic(BaseModel):
     rejected: int = Field(description="Utterances dropped whole as hallucinations (partial decodes not counted)")
     rejected_reasons: dict[str, int] = Field(
         default_factory=dict, description="Those utterances by reason: silence-phrase, no-speech, compression-ratio, …")
+    language_warning: str | None = Field(
+        None, description="Set while the speech on this channel has not sounded like any of the session's languages "
+                          "for a stretch (another language is spoken; its captions are wrong)")
 
 
 class SessionUpdate(BaseModel):
@@ -146,6 +149,13 @@ class SessionPublic(BaseModel):
     join_code: str | None = Field(
         None, description="What viewers of a private session may present instead of a token (?code=); "
                           "shown to admins and captioners only")
+    model_warning: str | None = Field(
+        None, description="Set when the session's model cannot recognise every language a floor may speak "
+                          "(an English-only model such as tiny.en)")
+    participant_link: str | None = Field(
+        None, description="Path on this server that opens the session for participants: /s/{id} when it is "
+                          "public, /s/{id}?code={join_code} when it is private; shown to whoever sees the join code "
+                          "(and for public sessions to everyone)", examples=["/s/K7QMZP4W?code=HXR3T9AC"])
 
 
 # -- ingest websocket -------------------------------------------------------------
@@ -254,10 +264,28 @@ class RecordEvent(BaseModel):
 
 
 class SessionEndedEvent(BaseModel):
+    """No more captions will come; the session's captions stay readable (replayed on connect)."""
+
     type: Literal["session_ended"] = "session_ended"
     seq: int
     session_id: str
+    reason: Literal["stopped", "deleted", "ingest_stopped", "idle"] | None = Field(
+        None, description="stopped: ended by its captioner or an admin; ingest_stopped: the last audio client left "
+                          "and none returned within the grace period; idle: no audio for the idle timeout; "
+                          "absent when an ended session is replayed")
+    ended_at: float | None = Field(None, description="Unix time the session ended, when known")
     published_at: float | None = Field(None, description="Server wall-clock time (Unix s) the event left for viewers")
+
+
+class ClockEvent(BaseModel):
+    """Only with ``?clock=1``: the session's audio clock every 2 s (no ``seq``; never stored or replayed)."""
+
+    type: Literal["clock"] = "clock"
+    session_id: str
+    audio_s: float = Field(description="Session time of the newest audio received")
+    decoded_s: float = Field(description="Session time up to which recognition has run; audio_s - decoded_s: delay")
+    speech_s: float | None = Field(None, description="Where the newest final (as spoken) ends; None: none yet")
+    streaming: bool = Field(description="An ingest client is sending audio")
 
 
 class PongEvent(BaseModel):
@@ -267,7 +295,8 @@ class PongEvent(BaseModel):
     seq: int
 
 
-CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, CorrectionEvent, RecordEvent, SessionEndedEvent, PongEvent],
+CaptionEvent = Annotated[Union[PartialEvent, FinalEvent, CorrectionEvent, RecordEvent, SessionEndedEvent, ClockEvent,
+                               PongEvent],
                          Field(discriminator="type")]
 caption_event_adapter: TypeAdapter = TypeAdapter(CaptionEvent)
 ingest_message_adapter: TypeAdapter = TypeAdapter(IngestMessage)
@@ -280,7 +309,7 @@ def json_schemas() -> dict[str, dict]:
         "StartMessage": StartMessage, "StopMessage": StopMessage, "SpeakerMessage": SpeakerMessage,
         "ReadyEvent": ReadyEvent, "StoppedEvent": StoppedEvent, "PartialEvent": PartialEvent,
         "FinalEvent": FinalEvent, "CorrectionEvent": CorrectionEvent, "RecordEvent": RecordEvent,
-        "SessionEndedEvent": SessionEndedEvent, "PongEvent": PongEvent,
+        "SessionEndedEvent": SessionEndedEvent, "ClockEvent": ClockEvent, "PongEvent": PongEvent,
     }
     return {name: model.model_json_schema() for name, model in named.items()}
 

@@ -8,8 +8,8 @@ the store.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 
@@ -17,7 +17,8 @@ from captions_store.records import SessionRecord
 from captions_store.store import NotFound, Store
 from service.auth import SEES_JOIN_CODE, Principal, Requires, SessionWatcher
 from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
-from service.session_access import SessionElsewhere, live_for_ingest, release_if_idle
+from service.session_access import SessionElsewhere, live_for_ingest
+from service.session_lifecycle import end_session as end_live_session
 from service.sessions import LiveSession, SessionError, SessionRegistry
 from service.settings import UN_LANGUAGES
 
@@ -54,10 +55,12 @@ def stored_public(record: SessionRecord) -> SessionPublic:
 
 
 def shown(session: SessionPublic, principal: Principal) -> SessionPublic:
-    """The join code only for those who run the session (admins, captioners)."""
+    """The join code (and the participant link that carries it) only for those who run the session."""
+    link = f"/s/{quote(session.id)}"
     if principal.role in SEES_JOIN_CODE and principal.via in ("token", "admin_token"):
-        return session
-    return session.model_copy(update={"join_code": None})
+        private = not session.public and session.join_code
+        return session.model_copy(update={"participant_link": f"{link}?code={session.join_code}" if private else link})
+    return session.model_copy(update={"join_code": None, "participant_link": link if session.public else None})
 
 
 def _one_session(store: Store, session_id: str) -> list[SessionRecord]:
@@ -90,11 +93,15 @@ async def create_session(spec: SessionCreate, request: Request, principal: Sessi
 
 @router.get("", response_model=list[SessionPublic])
 async def list_sessions(request: Request, principal: SessionLister, limit: int = Query(50, ge=1, le=500),
-                        offset: int = Query(0, ge=0, le=1_000_000)) -> list[SessionPublic]:
+                        offset: int = Query(0, ge=0, le=1_000_000),
+                        state: Literal["live", "ended", "interrupted"] | None = Query(
+                            None, alias="status", description="Only sessions in this state (live: the ones to watch now)"),
+                        ) -> list[SessionPublic]:
     if principal.session_id is not None:  # a token for one session lists that one (if it still exists)
         records = [] if offset else await asyncio.to_thread(_one_session, _store(request), principal.session_id)
+        records = [r for r in records if state is None or r.status == state]
     else:
-        records = await asyncio.to_thread(_store(request).list_sessions, limit=limit, offset=offset)
+        records = await asyncio.to_thread(_store(request).list_sessions, limit=limit, offset=offset, status=state)
     registry = _registry(request)
     listed = []
     for record in records:
@@ -144,12 +151,8 @@ async def end_session(session_id: str, request: Request, principal: Captioner) -
             session = await live_for_ingest(request.app, session_id)
         except SessionElsewhere as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-    session.end()
-    await asyncio.to_thread(_store(request).update_session, session_id, status="ended",
-                            ended_at=datetime.now(timezone.utc))
-    public = session.public()
-    await release_if_idle(request.app, session)
-    return shown(public, principal)
+    await end_live_session(request.app, session, "stopped")
+    return shown(session.public(), principal)
 
 
 @router.delete("/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -161,7 +164,7 @@ async def delete_session(session_id: str, request: Request, _: Admin) -> Respons
         if any(c.streaming for c in session.channels.values()):
             raise HTTPException(status.HTTP_409_CONFLICT,
                                 "audio is still streaming into this session; stop the ingest first")
-        session.end()
+        session.end("deleted")
         await asyncio.to_thread(request.app.state.writer.wait_idle, 30.0)
         registry.forget(session_id)
     await asyncio.to_thread(_store(request).delete_session, session_id)

@@ -41,6 +41,7 @@ class SessionView:
     allowed_languages: tuple[str, ...]
     status: str
     live: LiveSession | None  # this instance records it
+    ended_at: float | None = None
 
 
 async def view_for_viewer(app: FastAPI, session_id: str) -> SessionView:
@@ -53,7 +54,7 @@ async def view_for_viewer(app: FastAPI, session_id: str) -> SessionView:
     except NotFound:
         raise LookupError(f"unknown session {session_id!r}") from None
     return SessionView(record.id, {c["name"]: c.get("language") for c in record.channels}, record.languages,
-                       record.status, None)
+                       record.status, None, record.ended_at.timestamp() if record.ended_at else None)
 
 
 async def live_for_ingest(app: FastAPI, session_id: str) -> LiveSession:

@@ -9,7 +9,6 @@ channel's offset on the session timeline.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from models.recognizer.naive import NaiveRecognizer
 from models.recognizer.streamer import RecognizerConfig, StreamingRecognizer
 from models.recognizer.worker import ChannelWorker
 from service.fanout import Bus
+from service.language_watch import LanguageWatch, english_only_warning
 from service.live_translation import LiveTranslation
 from service.outbox import Outbox
 from service.store_writer import StoreWriter
@@ -50,6 +50,7 @@ class ChannelState:
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
     rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
+    language: LanguageWatch = field(default_factory=LanguageWatch)
 
     @property
     def streaming(self) -> bool:
@@ -67,7 +68,8 @@ class ChannelState:
                              audio_s=round(numbers["audio_s"], 3), busy_s=round(numbers["busy_s"], 3),
                              partial_decodes=int(numbers["partial_decodes"]),
                              partials_skipped=int(numbers["partials_skipped"]), finals=int(numbers["finals"]),
-                             rejected=int(numbers["rejected"]), rejected_reasons=reasons)
+                             rejected=int(numbers["rejected"]), rejected_reasons=reasons,
+                             language_warning=self.language.warning())
 
 
 def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
@@ -86,6 +88,10 @@ class LiveSession:
         self.allowed_languages = allowed
         self.created_at = time.time()
         self.status = "live"
+        self.ended_at: float | None = None
+        self.audio_at = time.monotonic()  # newest audio frame (or creation)
+        self.ingests = 0  # ingest websockets connected now
+        self.idle_since: float | None = None  # the last of them left then (None: none ever came)
         self.off_record = spec.off_record
         self._writer = writer
         self._translation = translation
@@ -94,7 +100,7 @@ class LiveSession:
         self.translation_languages = list(UN_LANGUAGES if spec.translation_languages is None else spec.translation_languages)
         self.translation_glossary = {g.term: dict(g.renderings) for g in spec.glossary} or None
         self._outbox = Outbox(self._publish)
-        self.channels = {c.name: ChannelState(c) for c in spec.channels}
+        self.channels = {c.name: ChannelState(c, language=LanguageWatch(tuple(allowed))) for c in spec.channels}
         self.recent_finals: deque[dict] = deque(maxlen=RECENT_FINALS)
         self._broker = broker
         self._decoder = decoder
@@ -112,12 +118,13 @@ class LiveSession:
 
     def public(self) -> SessionPublic:
         return SessionPublic(id=self.id, title=self.spec.title, room=self.spec.room, status=self.status,
-                             created_at=self.created_at, off_record=self.off_record,
+                             created_at=self.created_at, ended_at=self.ended_at, off_record=self.off_record,
                              allowed_languages=self.allowed_languages, glossary=self.spec.glossary,
                              channels=[c.public() for c in self.channels.values()], last_seq=self._seq,
                              model=self._decoder.name, translation_languages=self.translation_languages,
                              missing_directions=self.missing_directions, public=self.spec.public,
-                             join_code=self.join_code)
+                             join_code=self.join_code,
+                             model_warning=english_only_warning(self._decoder.name, self._decoder.multilingual))
 
     def translation_targets(self, source_lang: str) -> tuple[str, ...]:
         return tuple(lang for lang in self.translation_languages if lang != source_lang)
@@ -144,7 +151,7 @@ class LiveSession:
         if channel.worker is not None:
             raise SessionError(f"channel {name!r} already has an ingest client")
         self._loop = asyncio.get_running_loop()
-        now = time.monotonic()
+        now = self.audio_at = time.monotonic()
         if self._clock_start is None:
             self._clock_start = now
         channel.offset_s = round(max(channel.end_s, now - self._clock_start), 3)
@@ -197,12 +204,13 @@ class LiveSession:
         channel.segment_base += worker.recognizer._segment_count
         channel.worker = None
 
-    def end(self) -> None:
+    def end(self, reason: str = "ended") -> None:
+        """No more audio; viewers get ``session_ended`` (why: see :mod:`service.session_lifecycle`)."""
         if self.status == "ended":
             return
-        self.status = "ended"
+        self.status, self.ended_at = "ended", time.time()
         self._seq += 1
-        self._outbox.put({"type": "session_ended", "seq": self._seq, "session_id": self.id})
+        self._outbox.put({"type": "session_ended", "seq": self._seq, "session_id": self.id, "reason": reason})
 
     # -- changes made by staff and the captioner (event loop) -------------------------------
     def set_off_record(self, on: bool) -> None:
@@ -241,6 +249,8 @@ class LiveSession:
             self._seq += 1
             wire = self._to_wire(channel, base, event)
             translate = self._translation is not None and channel.spec.language is None  # booths are not translated
+            if isinstance(event, FinalCaption):
+                channel.language.observe(event)
             if wire["type"] != "final":
                 self._outbox.put(wire)
                 if translate:
@@ -344,7 +354,7 @@ class SessionRegistry:
         if unsupported or booth:
             raise SessionError(f"model {self._decoder.name} cannot recognise: {', '.join(unsupported + booth)}; "
                                f"it supports {len(supported)} languages" + ("" if len(supported) > 1 else " (en)"))
-        session_id = secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")
+        session_id = new_join_code()  # the join codes' alphabet: no look-alikes to read out or type from a projector
         return self._add(session_id, spec, list(dict.fromkeys(allowed)))
 
     def _add(self, session_id: str, spec: SessionCreate, allowed: list[str], **extra) -> LiveSession:

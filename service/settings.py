@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413")
     auth_failures_per_minute: int = Field(
         20, ge=1, description="Wrong tokens or join codes one client address may present per minute before 429")
+    session_end_grace_s: float = Field(
+        90.0, ge=0, description="A session ends this long after its last ingest client stopped, unless one "
+                                "reconnects (floorcast stream --retry-for continues the same session)")
+    session_idle_timeout_s: float = Field(1800.0, gt=0, description="A live session that gets no audio this long ends")
     search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
 
     @model_validator(mode="after")

@@ -42,7 +42,7 @@ from service.stream_retry import Reconnect
 
 __all__ = ["StreamError", "ConnectError", "AuthError", "NotFoundError", "RefusedError", "ClosedError", "Server",
            "StreamResult", "Caption", "EventCallback", "channel_spec", "create_session", "get_session",
-           "open_session", "default_server_url", "stream"]
+           "open_session", "participant_url", "default_server_url", "stream"]
 
 Caption = Union[PartialEvent, FinalEvent, SessionEndedEvent]
 EventCallback = Callable[[Caption, float], Union[Awaitable[None], None]]
@@ -90,10 +90,12 @@ async def _request(server: Server, method: str, path: str, body: dict | None = N
     return response.json()
 
 
-async def create_session(server: Server, *, title: str = "Untitled session",
-                         channels: tuple[str, ...] = ("floor",)) -> SessionPublic:
+async def create_session(server: Server, *, title: str = "Untitled session", channels: tuple[str, ...] = ("floor",),
+                         languages: tuple[str, ...] = ()) -> SessionPublic:
+    """``languages``: what may be spoken (recognition is limited to them); empty: the server's default."""
     try:
-        spec = SessionCreate(title=title, channels=[channel_spec(c) for c in channels])
+        spec = SessionCreate(title=title, channels=[channel_spec(c) for c in channels],
+                             allowed_languages=list(languages) or None)
     except ValidationError as exc:
         raise StreamError(f"invalid session: {exc.errors()[0]['msg']}") from None
     return SessionPublic.model_validate(await _request(server, "POST", "/v1/sessions", spec.model_dump()))
@@ -104,13 +106,13 @@ async def get_session(server: Server, session_id: str) -> SessionPublic:
 
 
 async def open_session(server: Server, session_id: str | None, *, channel: str = "floor",
-                       title: str = "Untitled session") -> SessionPublic:
+                       title: str = "Untitled session", languages: tuple[str, ...] = ()) -> SessionPublic:
     """The given session, checked to be open with ``channel``; or, without an id, a new session with that channel.
 
     An ``interrupted`` session (its server stopped) is open: streaming into it continues it.
     """
     if session_id is None:
-        return await create_session(server, title=title, channels=(channel,))
+        return await create_session(server, title=title, channels=(channel,), languages=languages)
     session = await get_session(server, session_id)
     if session.status == "ended":
         raise StreamError(f"session {session_id!r} has ended")
@@ -118,6 +120,11 @@ async def open_session(server: Server, session_id: str | None, *, channel: str =
         names = ", ".join(c.name for c in session.channels)
         raise NotFoundError(f"session {session_id!r} has no channel {channel!r}; channels: {names}")
     return session
+
+
+def participant_url(server: Server, session: SessionPublic) -> str:
+    """The link participants open (with the join code of a private session), or the bare viewer page."""
+    return server.url.rstrip("/") + (session.participant_link or f"/s/{quote(session.id, safe='')}")
 
 
 def default_server_url(host: str, port: int) -> str:

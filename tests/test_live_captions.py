@@ -283,6 +283,6 @@ def test_ending_a_session_tells_viewers_and_refuses_new_audio(server):
     ended, listed, events, close_code = asyncio.run(scenario())
     assert ended["status"] == "ended"
     assert [{k: v for k, v in e.items() if k != "published_at"} for e in events] == [
-        {"type": "session_ended", "seq": ended["last_seq"], "session_id": sid}]
+        {"type": "session_ended", "seq": ended["last_seq"], "session_id": sid, "reason": "stopped"}]
     assert close_code == 1000
     assert any(s["id"] == sid and s["status"] == "ended" for s in listed)

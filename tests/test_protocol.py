@@ -25,7 +25,7 @@ def test_json_schemas_generate_for_every_wire_message():
     schemas = json_schemas()
     assert set(schemas) == {"SessionCreate", "SessionPublic", "SessionUpdate", "StartMessage", "StopMessage",
                             "SpeakerMessage", "ReadyEvent", "StoppedEvent", "PartialEvent", "FinalEvent",
-                            "CorrectionEvent", "RecordEvent", "SessionEndedEvent", "PongEvent"}
+                            "CorrectionEvent", "RecordEvent", "SessionEndedEvent", "ClockEvent", "PongEvent"}
     for name, schema in schemas.items():
         assert schema["type"] == "object", name
         assert schema["properties"], name

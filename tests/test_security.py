@@ -42,6 +42,7 @@ POLICY: dict[str, frozenset[str]] = {
     "PATCH /v1/sessions/{session_id}": RUNS_A,
     "DELETE /v1/sessions/{session_id}": ADMIN,
     "POST /v1/sessions/{session_id}/end": RUNS_A,
+    "GET /v1/sessions/{session_id}/qr.svg": RUNS_A,  # the link in it carries the join code
     "GET /v1/sessions/{session_id}/transcript": STAFF,
     "GET /v1/search": STAFF,
     "GET /v1/segments/{segment_id}": STAFF,

@@ -103,3 +103,31 @@ def test_a_negative_retry_window_is_refused_before_anything_is_sent(server, clip
     out, err = process.communicate(timeout=60)
     assert (process.returncode, out) == (2, "")
     assert "--retry-for must be 0 or more seconds" in err
+
+
+def test_language_options_set_what_may_be_spoken_in_the_session_created(server, clip):
+    process = _streamer(server.base_url, server.token, clip(JFK), "--speed", "0", "--language", "en")
+    out, err = process.communicate(timeout=180)
+    assert process.returncode == 0, err
+    session_id = err.split()[0]
+    assert f"participants: {server.base_url}/s/{session_id}?code=" in err
+    with server.http() as client:
+        assert client.get(f"/v1/sessions/{session_id}").json()["allowed_languages"] == ["en"]
+    assert {f["lang"] for f in _finals(out.splitlines())} == {"en"}
+
+
+@pytest.mark.parametrize("options, message", [
+    (("--language", "en", "--languages", "en,fr"), "not both"),
+    (("--languages", "en", "--session", "ABCDEFGH"), "the session it creates"),
+])
+def test_conflicting_language_options_are_refused_before_anything_is_sent(server, clip, options, message):
+    process = _streamer(server.base_url, server.token, clip(JFK), *options)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and out == "" and message in err, err
+
+
+def test_a_language_the_model_cannot_recognise_is_refused_with_the_reason(server, clip):
+    process = _streamer(server.base_url, server.token, clip(JFK), "--languages", "en,xx")
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1 and out == "", err
+    assert "xx" in err, err

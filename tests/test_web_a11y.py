@@ -35,7 +35,18 @@ def live_session(server, clip) -> str:
     return asyncio.run(run())
 
 
-def pages(session_id: str) -> dict[str, tuple[str, str, str]]:
+@pytest.fixture(scope="module")
+def ended_session(server, clip) -> str:
+    """A session in which JFK's sentence was said, then ended: its link reads as the record."""
+    pcm = pcm16(load_audio(clip(JFK)))
+    session_id = server.create_session(title="Accessibility: ended", room="Room 2")["id"]
+    asyncio.run(stream_pcm(server, session_id, pcm))
+    with server.http() as client:
+        assert client.post(f"/v1/sessions/{session_id}/end").status_code == 200
+    return session_id
+
+
+def pages(session_id: str, ended_id: str | None = None) -> dict[str, tuple[str, str, str]]:
     """name -> (path, selector that shows the page is filled, pattern its text matches)"""
     return {
         "viewer home": ("/", "#connection", "Enter a session code"),
@@ -44,6 +55,8 @@ def pages(session_id: str) -> dict[str, tuple[str, str, str]]:
         "staff": ("/staff?q=country", "#hits", "country"),
         "staff session": (f"/staff/sessions/{session_id}", "#transcript", "country"),
         "overlay": (f"/overlay/{session_id}?lang=en", "html", ""),
+        **({"viewer, session ended": (f"/s/{ended_id}", "#session-state", "^Ended")} if ended_id else {}),
+        "console, participant link and QR code": (f"/console?session={session_id}", "#share-link", "code="),
     }
 
 
@@ -52,12 +65,12 @@ def format_violations(violations: list[dict]) -> str:
                      for v in violations)
 
 
-def test_every_page_passes_axe_wcag22_aa(server, live_session):
+def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session):
     async def main() -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = {}
         async with async_playwright() as playwright:
             browser = await launch(playwright)
-            for name, (path, selector, pattern) in pages(live_session).items():
+            for name, (path, selector, pattern) in pages(live_session, ended_session).items():
                 page = await open_page(browser, server, path, bypass_csp=True)
                 await wait_for_text(page, selector, pattern, timeout_s=20)
                 found[name] = await axe_violations(page)
@@ -73,6 +86,13 @@ def test_every_page_passes_axe_wcag22_aa(server, live_session):
             assert await page.is_visible("#exit-projector") and not await page.is_visible("#lang")
             await page.keyboard.press("Escape")
             assert await page.is_visible("#lang")
+            # an ended session's link, in each theme
+            page = await open_page(browser, server, f"/s/{ended_session}", bypass_csp=True)
+            await wait_for_text(page, "#session-state", "^Ended")
+            await page.click("#settings summary")
+            for theme in ("light", "dark", "contrast"):
+                await page.select_option("#set-theme", theme)
+                found[f"viewer of an ended session, {theme} theme"] = await axe_violations(page)
             await browser.close()
         return found
 
@@ -82,14 +102,14 @@ def test_every_page_passes_axe_wcag22_aa(server, live_session):
 
 
 @pytest.mark.parametrize("layout", ["320 px wide", "text at 200 %", "captions at 200 % on 320 px"])
-def test_pages_reflow_without_losing_content(server, live_session, layout):
+def test_pages_reflow_without_losing_content(server, live_session, ended_session, layout):
     viewport = {"width": 320, "height": 640} if "320" in layout else {"width": 1280, "height": 800}
 
     async def main() -> dict[str, dict]:
         reports = {}
         async with async_playwright() as playwright:
             browser = await launch(playwright)
-            for name, (path, selector, pattern) in pages(live_session).items():
+            for name, (path, selector, pattern) in pages(live_session, ended_session).items():
                 if name == "overlay":
                     continue
                 page = await open_page(browser, server, path, viewport=viewport)

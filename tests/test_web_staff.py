@@ -130,6 +130,10 @@ def test_without_a_token_the_staff_page_asks_for_one_then_lists_the_record(serve
             await page.fill("#token-input", server.token)
             await page.click(".token-form button")
             await page.wait_for_selector(f"#sessions a[href='/staff/sessions/{session_id}']")
+            row = await page.inner_text(f"#sessions tr:has(a[href='/staff/sessions/{session_id}'])")
+            assert "Ended" in row and f"Read (code {session_id})" in row, row
+            await page.click(f"#sessions a[href='/staff/sessions/{session_id}']")
+            await wait_for_text(page, "#session-meta", "Ended")
             await browser.close()
 
     asyncio.run(main())

@@ -26,8 +26,9 @@ export class CaptionFeed {
    *          onState: Function}} options  recent: finals asked for on the first connect, at most 200
    *          (reconnects ask for everything after the last seq seen)
    */
-  constructor({ sessionId, lang = "", source = "", recent = 200, onEvent, onState = () => {} }) {
+  constructor({ sessionId, lang = "", source = "", recent = 200, clock = false, onEvent, onState = () => {} }) {
     this.sessionId = sessionId;
+    this.clock = clock; // also the session's audio clock every 2 s (`clock` events, no seq)
     this.recent = recent;
     this.lang = lang;
     this.source = source;
@@ -62,7 +63,7 @@ export class CaptionFeed {
     const path = `/v1/sessions/${encodeURIComponent(this.sessionId)}/captions`;
     // After a drop, ask for exactly what was missed (since=); the first time, for the recent finals.
     const resume = this.lastSeq > 0 ? { since: this.lastSeq } : { recent: this.recent };
-    const socket = new WebSocket(wsUrl(path, { ...resume, lang: this.lang, source: this.source }));
+    const socket = new WebSocket(wsUrl(path, { ...resume, lang: this.lang, source: this.source, ...(this.clock ? { clock: 1 } : {}) }));
     this.socket = socket;
     let openedAt = 0;
     socket.addEventListener("open", () => {
@@ -83,6 +84,10 @@ export class CaptionFeed {
   }
 
   #handle(event) {
+    if (event.type === "clock") {
+      this.onEvent(event);
+      return;
+    }
     if (typeof event.seq !== "number") return;
     if (event.seq <= this.lastSeq) {
       if (event.type === "final") this.onEvent({ ...event, replay: true });

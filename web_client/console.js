@@ -5,6 +5,8 @@ import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { RecentCorrections } from "./console_corrections.js";
 import { RecognitionStatus } from "./console_recognition.js";
+import { showLanguageWarnings } from "./console_language.js";
+import { showSharing } from "./console_share.js";
 import { clock, say } from "./format.js";
 import { languageName } from "./languages.js";
 import { listMicrophones, meterValue, MicrophoneCapture } from "./microphone.js";
@@ -17,7 +19,7 @@ const board = new CaptionBoard({
   history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"), scroller: $("caption-window"),
 });
 const corrections = new RecentCorrections($("recent-finals"));
-const recognition = new RecognitionStatus($("recognition"));
+const recognition = new RecognitionStatus($("recognition"), { onSession: showLanguageWarnings });
 let session = null;
 let feed = null;
 let capture = null;
@@ -31,7 +33,7 @@ function problem(error) {
 async function loadSessions(selectId) {
   let sessions;
   try {
-    sessions = (await api("/v1/sessions")).filter((s) => s.status === "live");
+    sessions = await api("/v1/sessions?status=live");
   } catch (error) {
     problem(error);
     return;
@@ -58,6 +60,8 @@ async function choose(chosen) {
   $("start").disabled = !session;
   $("viewer-link").href = id ? `/s/${encodeURIComponent(id)}` : "/";
   $("overlay-link").href = id ? `/overlay/${encodeURIComponent(id)}` : "/";
+  showSharing(session);
+  showLanguageWarnings(session, session && session.channels.length ? session.channels[0].name : "");
   const channels = session ? session.channels : [];
   $("channel").replaceChildren(...channels.map((c) =>
     new Option(c.language ? `${c.name} (interpretation, ${languageName(c.language)})` : c.name, c.name)));
@@ -74,7 +78,10 @@ function feedState(state, detail) {
   else if (state === "live") {
     board.clearPartials();
     say($("status"), `Session “${session.title}” (${session.id})`);
-  } else if (state === "ended") say($("status"), "This session has ended.", true);
+  } else if (state === "ended") {
+    say($("status"), `Ended: “${session.title}” (${session.id}) takes no more audio; its captions stay readable.`, true);
+    $("start").disabled = true;
+  }
   else if (state === "failed") say($("status"), detail, true);
 }
 

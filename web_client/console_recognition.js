@@ -23,8 +23,9 @@ export function rejectionSummary(channel) {
 
 /** Polls the session every few seconds and writes the chosen channel's summary into ``element``. */
 export class RecognitionStatus {
-  constructor(element, { everyMs = 3000 } = {}) {
+  constructor(element, { everyMs = 3000, onSession = () => {} } = {}) {
     this.element = element;
+    this.onSession = onSession; // each session read, e.g. for its language warnings
     this.everyMs = everyMs;
     this.timer = null;
   }
@@ -39,6 +40,7 @@ export class RecognitionStatus {
   async refresh(sessionId, channelName) {
     try {
       const session = await api(`/v1/sessions/${encodeURIComponent(sessionId)}`);
+      this.onSession(session, channelName);
       const channel = session.channels.find((c) => c.name === channelName);
       if (!channel) return;
       this.element.textContent = rejectionSummary(channel);

@@ -27,3 +27,9 @@ export function say(element, text, problem = false) {
   element.textContent = text;
   element.classList.toggle("problem", problem);
 }
+
+/** A session's state as the pages show it: "Live", "Ended 5 Dec 2026, 16:10", "Interrupted". */
+export function sessionStatus(session) {
+  if (session.status === "ended") return session.ended_at ? `Ended ${when(session.ended_at)}` : "Ended";
+  return session.status === "live" ? "Live" : "Interrupted";
+}

@@ -14,7 +14,7 @@ export const DYSLEXIA_FONTS = ["OpenDyslexic", "OpenDyslexic3", "Lexend", "Lexie
 export const DEFAULTS = Object.freeze({
   size: 100, // percent of the caption base size
   spacing: 1.5, // line-height
-  lines: 6, // visible caption lines
+  lines: 30, // at most this many caption lines; the viewer fits as many as the screen leaves room for
   theme: "system",
   fg: "#1a1a1a",
   bg: "#ffffff",

@@ -1,7 +1,7 @@
 // Staff: every session in the record, and search across them with the hits highlighted.
 
 import { api, ApiError, showRequestProblem } from "./auth.js";
-import { clock, say, when } from "./format.js";
+import { clock, say, sessionStatus, when } from "./format.js";
 import { fillLanguageSelect, languageName, markLanguage } from "./languages.js";
 import { markedFragment } from "./snippet.js";
 
@@ -40,8 +40,9 @@ async function loadSessions(more = false) {
   const rows = sessions.map((s) => {
     const row = document.createElement("tr");
     const title = cell(link(`/staff/sessions/${encodeURIComponent(s.id)}`, s.title));
-    const live = s.status === "live" ? link(`/s/${encodeURIComponent(s.id)}`, `Watch (code ${s.id})`) : "";
-    row.append(title, cell(s.room), cell(when(s.created_at)), cell(s.status), cell(live));
+    const live = s.status === "live" ? link(`/s/${encodeURIComponent(s.id)}`, `Watch (code ${s.id})`)
+      : link(`/s/${encodeURIComponent(s.id)}`, `Read (code ${s.id})`);
+    row.append(title, cell(s.room), cell(when(s.created_at)), cell(sessionStatus(s)), cell(live));
     return row;
   });
   if (more) $("sessions").append(...rows); else $("sessions").replaceChildren(...rows);

@@ -3,7 +3,7 @@
 
 import { api, showRequestProblem } from "./auth.js";
 import { bindDownloads } from "./downloads.js";
-import { clock, say, sessionFromPath, when } from "./format.js";
+import { clock, say, sessionFromPath, sessionStatus, when } from "./format.js";
 import { fillLanguageSelect, languageName, LANGUAGES, markLanguage } from "./languages.js";
 
 const $ = (id) => document.getElementById(id);
@@ -164,7 +164,7 @@ async function loadSession() {
     const session = await api(base);
     $("session-title").textContent = session.title;
     document.title = `${session.title} — transcript — floorcast staff`;
-    const parts = [session.room, when(session.created_at), session.status, `code ${session.id}`].filter(Boolean);
+    const parts = [session.room, when(session.created_at), sessionStatus(session), `code ${session.id}`].filter(Boolean);
     $("session-meta").textContent = parts.join(" · ");
   } catch (error) {
     problem(error, loadSession);

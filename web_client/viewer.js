@@ -6,6 +6,8 @@ import { CaptionFeed } from "./caption_feed.js";
 import { say, sessionFromPath } from "./format.js";
 import { fillLanguageSelect, languageName, LANGUAGES } from "./languages.js";
 import { bindSettingsForm } from "./viewer_settings.js";
+import { markUntranslatable } from "./viewer_languages.js";
+import { fitCaptionWindow, pauseLabel, SessionState } from "./viewer_states.js";
 
 const $ = (id) => document.getElementById(id);
 const LANG_KEY = "floorcast.lang";
@@ -15,6 +17,7 @@ const board = new CaptionBoard({
   history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"),
   scroller: $("caption-window"), onChange: showLiveControls,
 });
+const sessionState = new SessionState($("session-state"));
 let feed = null;
 let sessionId = sessionFromPath("/s/") || new URL(location.href).searchParams.get("session") || "";
 
@@ -26,7 +29,7 @@ function chosenLanguage() {
 
 function showLiveControls() {
   const behind = board.paused || !board.following;
-  $("pause").setAttribute("aria-pressed", String(board.paused));
+  pauseLabel($("pause"), board.paused);
   $("jump-live").hidden = !behind;
   $("unseen").textContent = behind && board.unseen ? `${board.unseen} new line${board.unseen === 1 ? "" : "s"}` : "";
 }
@@ -53,10 +56,12 @@ function noteTranslation(event) {
 }
 
 function onEvent(event) {
+  sessionState.apply(event);
+  if (event.type === "clock") return;
   if (event.type === "record") {
     $("record-banner").hidden = !event.off_record;
   } else if (event.type === "session_ended") {
-    say(connection, "The session has ended.");
+    say(connection, "Ended");
   } else {
     if (event.type === "final" && !event.replay) noteTranslation(event);
     board.apply(event);
@@ -69,7 +74,10 @@ function onState(state, detail, code) {
     board.clearPartials();
     say(connection, "Live");
   } else if (state === "reconnecting") say(connection, `Connection lost. Reconnecting in ${detail} s…`, true);
-  else if (state === "ended") say(connection, "The session has ended.");
+  else if (state === "ended") {
+    say(connection, "Ended");
+    sessionState.ended();
+  }
   else if (state === "failed") {
     say(connection, detail, true);
     if (code === 4401 || code === 4403) tokenPrompt($("auth"), connect, { acceptsCode: true });
@@ -83,6 +91,8 @@ async function connect() {
   if (feed) feed.stop();
   feed = null;
   board.clear();
+  sessionState.reset();
+  markUntranslatable($("lang"), null);
   $("translation-notice").replaceChildren();
   if (!sessionId) {
     say(connection, "Enter a session code to see its captions.");
@@ -97,6 +107,8 @@ async function connect() {
     document.title = `${session.title} — live captions — floorcast`;
     $("record-banner").hidden = !session.off_record;
     board.setAnnounceAfter(session.last_seq);
+    if (session.status === "ended") sessionState.ended(session.ended_at);
+    markUntranslatable($("lang"), session);
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       say(connection, error.status === 401 && joinCode()
@@ -116,13 +128,13 @@ async function connect() {
     // Offline or a server error: the feed below keeps trying.
   }
   if (mine !== generation) return;
-  feed = new CaptionFeed({ sessionId, lang: $("lang").value, onEvent, onState }).start();
+  feed = new CaptionFeed({ sessionId, lang: $("lang").value, clock: true, onEvent, onState }).start();
 }
 
 async function listLiveSessions() {
   if (!hasToken()) return;
   try {
-    const sessions = (await api("/v1/sessions")).filter((s) => s.status === "live");
+    const sessions = await api("/v1/sessions?status=live");
     const items = sessions.map((s) => {
       const item = document.createElement("li");
       const link = document.createElement("a");
@@ -146,7 +158,9 @@ $("join-form").addEventListener("submit", (event) => {
   history.pushState(null, "", url);
   if (code !== sessionId) setJoinCode(""); // a join code belongs to one session
   sessionId = code;
-  connect();
+  fitCaptionWindow($("caption-window"),
+  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
+connect();
 });
 
 $("lang").addEventListener("change", () => {
@@ -155,7 +169,9 @@ $("lang").addEventListener("change", () => {
   const url = new URL(location.href);
   if (lang) url.searchParams.set("lang", lang); else url.searchParams.delete("lang");
   history.replaceState(history.state, "", url);
-  connect();
+  fitCaptionWindow($("caption-window"),
+  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
+connect();
 });
 
 $("pause").addEventListener("click", () => {
@@ -167,10 +183,14 @@ $("jump-live").addEventListener("click", () => {
 });
 window.addEventListener("popstate", () => {
   sessionId = sessionFromPath("/s/") || "";
-  connect();
+  fitCaptionWindow($("caption-window"),
+  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
+connect();
 });
 
 fillLanguageSelect($("lang"));
 $("lang").value = chosenLanguage();
 bindSettingsForm({ onLayoutChange: () => { if (!board.paused) board.jumpToLive(); } });
+fitCaptionWindow($("caption-window"),
+  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
 connect();

@@ -28,6 +28,8 @@ class FinalCaption:
     end_s: float
     words: tuple[Word, ...] = ()
     language_probability: float = 1.0
+    allowed_language_mass: float = 1.0  # what the language detector gave the allowed languages together (low:
+    #                                    another language is spoken); 1.0 when not detected (booth, English-only model)
 
 
 CaptionEvent = PartialCaption | FinalCaption

@@ -95,6 +95,7 @@ class StreamingRecognizer:
         self._segment_no: int | None = None
         self._utt_language: str | None = None
         self._utt_language_prob = 1.0
+        self._utt_allowed_mass = 1.0  # detector probability of the allowed languages together
         self._last_language: str | None = self.config.fixed_language
         self._speech_windows = 0
         self._windows = 0
@@ -159,6 +160,7 @@ class StreamingRecognizer:
         self._segment_no = None
         self._utt_language = self.config.fixed_language
         self._utt_language_prob = 1.0
+        self._utt_allowed_mass = 1.0  # detector probability of the allowed languages together
         self._stabilizer.reset(self._utt_language or self._last_language or "en")
         self._cadence.reset()
         self._last_partial_text = ""
@@ -193,12 +195,14 @@ class StreamingRecognizer:
             if self._last_language and encoded.duration_s < self.config.lid_min_switch_s:
                 # a second of audio ("ask not") is too little to tell a language switch from noise
                 self._utt_language, self._utt_language_prob = self._last_language, 1.0
+                self._utt_allowed_mass = 1.0
                 self._stabilizer.language = self._last_language
                 return self._last_language
             probs = self.decoder.language_probs(encoded, self.config.allowed_languages)
             choice = choose_language(probs, previous=self._last_language, threshold=self.config.lid_threshold,
                                      stickiness=self.config.lid_stickiness)
             self._utt_language, self._utt_language_prob = choice.language, choice.probability
+            self._utt_allowed_mass = min(1.0, sum(probs.values()))
             self._stabilizer.language = choice.language
         return self._utt_language
 
@@ -273,7 +277,7 @@ class StreamingRecognizer:
         self._looped = False
         self._last_language = language if self.decoder.multilingual else self._last_language
         return FinalCaption(self._segment(), language, text, round(start_s, 3), round(end_s, 3), shifted,
-                            round(self._utt_language_prob, 3))
+                            round(self._utt_language_prob, 3), round(self._utt_allowed_mass, 3))
 
     def _final(self, end_s: float) -> list[CaptionEvent]:
         start_s = self._segmenter.utterance_start_s

@@ -1,0 +1,48 @@
+"""The session's audio clock for viewers that ask for it (``?clock=1`` on the captions websocket).
+
+Every :data:`CLOCK_EVERY_S` such a viewer gets a ``clock`` event (no ``seq``: it
+is not part of the record and is never replayed) saying how far the audio has
+come (``audio_s``), how far recognition has got (``decoded_s``) and where the
+newest final ends (``speech_s``), all on the session timeline. From these a
+viewer can say "Captions delayed N s" (``audio_s - decoded_s``) and "No speech
+for N s" (``audio_s - speech_s``). Only the instance that records the session
+knows its clock; viewers elsewhere get none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from service.fanout import Outgoing, Viewer
+from service.sessions import LiveSession
+
+__all__ = ["CLOCK_EVERY_S", "clock_event", "send_clock"]
+
+CLOCK_EVERY_S = 2.0
+
+
+def clock_event(session: LiveSession) -> dict:
+    """A ``clock`` event of this session now (read on the event loop; worker counters are plain floats)."""
+    audio_s = decoded_s = max([c.end_s for c in session.channels.values()] + [0.0])
+    streaming = False
+    for channel in session.channels.values():
+        worker = channel.worker
+        if worker is None:
+            continue
+        streaming = True
+        done = channel.offset_s + worker.recognizer.now_s
+        decoded_s = max(decoded_s, done)
+        audio_s = max(audio_s, done + worker.queued_s)
+    speech_s = max((e["end"] for e in session.recent_finals if e.get("source_lang") is None), default=None)
+    return {"type": "clock", "session_id": session.id, "audio_s": round(audio_s, 3),
+            "decoded_s": round(decoded_s, 3), "speech_s": speech_s, "streaming": streaming}
+
+
+async def send_clock(session: LiveSession, viewer: Viewer) -> None:
+    """Queue a clock event for this viewer every few seconds while the session is live (until cancelled)."""
+    while True:
+        if session.status == "live":
+            with contextlib.suppress(asyncio.QueueFull):
+                viewer.queue.put_nowait(Outgoing.of(clock_event(session)))
+        await asyncio.sleep(CLOCK_EVERY_S)
