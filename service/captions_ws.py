@@ -31,7 +31,9 @@ from service.session_clock import send_clock
 from service.ws_common import accept_for, close
 from service.protocol import CloseCode
 
-__all__ = ["router"]
+__all__ = ["router", "MAX_SEQ"]
+
+MAX_SEQ = 2**63 - 1  # the largest seq a database integer column holds; a larger ?since= is refused (4400)
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -113,7 +115,7 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
     if source not in ("auto", "machine", "interpretation"):
         await close(websocket, CloseCode.BAD_REQUEST, "source must be auto, machine or interpretation")
         return
-    if since is not None and since < 0:
+    if since is not None and not 0 <= since <= MAX_SEQ:
         await close(websocket, CloseCode.BAD_REQUEST, "since must be a seq (0 or more)")
         return
     booths = frozenset(name for name, language in view.channels.items() if lang and language == lang)

@@ -27,18 +27,40 @@ import json
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from captions_store.text_rules import refusal
 
 __all__ = [
     "ChannelSpec", "GlossaryEntry", "SessionCreate", "SessionUpdate", "ChannelPublic", "SessionPublic",
     "StartMessage", "StopMessage", "SpeakerMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
     "WordTiming", "PartialEvent", "FinalEvent", "CorrectionEvent", "RecordEvent", "SessionEndedEvent",
-    "ClockEvent", "PongEvent", "CaptionEvent",
+    "ClockEvent", "PongEvent", "CaptionEvent", "OneLine", "FreeText",
     "caption_event_adapter", "ingest_message_adapter", "CloseCode", "json_schemas",
 ]
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", examples=["fr"])]
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _one_line(value: str) -> str:
+    reason = refusal(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+def _free_text(value: str) -> str:
+    reason = refusal(value, multiline=True)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+"""A title, room, name or term typed by a person: no control characters, no bidi overrides (422 otherwise)."""
+FreeText = Annotated[str, AfterValidator(_free_text)]
+"""A caption text typed by a person: as :data:`OneLine`, but newlines and tabs are allowed."""
 
 
 class CloseCode:
@@ -74,15 +96,15 @@ class ChannelSpec(BaseModel):
 
 class GlossaryEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    term: str = Field(min_length=1, max_length=200, examples=["Plenipotentiary Conference"])
-    renderings: dict[LanguageCode, Annotated[str, Field(max_length=200)]] = Field(
+    term: OneLine = Field(min_length=1, max_length=200, examples=["Plenipotentiary Conference"])
+    renderings: dict[LanguageCode, Annotated[OneLine, Field(max_length=200)]] = Field(
         default_factory=dict, examples=[{"fr": "Conférence de plénipotentiaires"}])
 
 
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field("Untitled session", min_length=1, max_length=300)
-    room: str = Field("", max_length=200, examples=["Popov Room"])
+    title: OneLine = Field("Untitled session", min_length=1, max_length=300)
+    room: OneLine = Field("", max_length=200, examples=["Popov Room"])
     channels: list[ChannelSpec] = Field(default_factory=lambda: [ChannelSpec()], min_length=1, max_length=8)
     allowed_languages: list[LanguageCode] | None = Field(
         None, description="Languages the floor may speak; default: the six UN languages the model supports")
@@ -123,9 +145,10 @@ class SessionUpdate(BaseModel):
     """``PATCH /v1/sessions/{id}``: what the session's captioner (or an admin) may change on it."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=300)
+    title: OneLine | None = Field(None, min_length=1, max_length=300)
     off_record: bool | None = Field(None, description="True: stop storing (captions keep flowing); False: resume")
-    speaker: str | None = Field(None, max_length=120, description="Speaker label for the following finals; '' clears")
+    speaker: OneLine | None = Field(None, max_length=120,
+                                    description="Speaker label for the following finals; '' clears")
     channel: str = Field("floor", description="Channel the speaker label applies to")
 
 
@@ -177,7 +200,7 @@ class SpeakerMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["speaker"]
-    label: str = Field("", max_length=120, examples=["Chair", "Delegate of Peru"])
+    label: OneLine = Field("", max_length=120, examples=["Chair", "Delegate of Peru"])
 
 
 IngestMessage = Annotated[Union[StartMessage, StopMessage, SpeakerMessage], Field(discriminator="type")]

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from captions_store.records import TokenRecord
 from captions_store.store import NotFound, Store
 from service.auth import Principal, Requires
+from service.protocol import OneLine
 
 __all__ = ["router", "TokenCreate", "TokenPublic", "TokenCreated", "MAX_EXPIRES_IN_S"]
 
@@ -34,7 +35,7 @@ class TokenCreate(BaseModel):
     session_id: str | None = Field(
         None, min_length=1, max_length=128, description="Captioner: optional, limits the token to this session; "
                                                          "viewer: required")
-    label: str = Field("", max_length=200, description="Who or what holds it", examples=["booth-fr laptop"])
+    label: OneLine = Field("", max_length=200, description="Who or what holds it", examples=["booth-fr laptop"])
     expires_in_s: int | None = Field(None, ge=1, le=MAX_EXPIRES_IN_S, description="Lifetime; none: until revoked")
 
 
