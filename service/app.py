@@ -23,6 +23,7 @@ from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
 from service import routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
+from service.security_headers import SecurityHeaders
 from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.event_bus import LocalBus
 from service.fanout import Broker
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.to_thread(writer.stop)
             await asyncio.to_thread(store.close)
 
-    app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Live, multilingual captions for conference meetings")
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: also on the 413s and CORS answers
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
@@ -143,5 +145,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(routes_pages.router)
     app.include_router(routes_live_vtt.router)
+    app.mount("/docs/assets", StaticFiles(directory=routes_pages.API_DOCS_ASSETS), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

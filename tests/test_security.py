@@ -125,7 +125,7 @@ def test_every_route_of_the_app_has_a_policy():
     assert sorted(set(WS_ROUTES) - set(POLICY)) == [], "decide who may open these websockets: add to POLICY"
     assert sorted(set(POLICY) - set(HTTP_ROUTES) - set(WS_ROUTES)) == [], "POLICY names routes the app lacks"
     assert set(PAGE_ROUTES) == {"/", "/s/{session_id}", "/console", "/staff", "/staff/sessions/{session_id}",
-                                "/overlay/{session_id}"}, "pages hold no data and need no token; anything else must"
+                                "/overlay/{session_id}", "/docs"}, "pages hold no data and need no token; anything else must"
 
 
 def test_the_server_serves_the_routes_tested_here(secure_server):
