@@ -21,7 +21,7 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
+from service import ingest_control, routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
 from service.security_headers import SecurityHeaders
 from service.errors import ERROR_RESPONSES, install_error_handlers
@@ -29,6 +29,7 @@ from service.event_bus import LocalBus
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.metrics import ServiceMetrics
+from service.open_sockets import OpenSockets
 from service.rate_limit import RateLimits
 from service.session_lifecycle import LifecycleWatch
 from service.sessions import SessionRegistry
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.writer = writer
         app.state.decoder = decoder
         app.state.translation = translation
+        app.state.sockets.start(store)
         app.state.bus, app.state.leases, redis_client = await _bus(settings, app.state.broker)
         await app.state.bus.start()
         if app.state.leases is not None:
@@ -109,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await lifecycle.stop()
+            await app.state.sockets.stop()
             if app.state.leases is not None:
                 await app.state.leases.stop()
             await app.state.bus.stop()
@@ -123,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Live, multilingual captions for conference meetings")
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
+    app.state.sockets = OpenSockets(ingest_idle_timeout_s=settings.ingest_idle_timeout_s)
     app.state.metrics = ServiceMetrics(app.state)
     app.state.rate_limits = RateLimits(auth_failures_per_minute=settings.auth_failures_per_minute,
                                        search_per_minute=settings.search_per_minute)
@@ -136,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
     app.include_router(routes_share.router, responses=ERROR_RESPONSES)
+    app.include_router(ingest_control.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
     app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)

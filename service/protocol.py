@@ -14,9 +14,12 @@ application codes otherwise)::
     1011  internal error (the recogniser failed; other sessions unaffected)
     1013  try again later (viewer fell too far behind; ingest: another instance records the session)
     4400  bad request (unknown ``lang`` or ``source`` on the captions websocket)
-    4401  missing, unknown, expired or revoked token; wrong join code
-    4403  the token's role or session does not allow this; an Origin not allowed
+    4401  missing, unknown, expired or revoked token; wrong join code; also when the token of an open
+          socket is revoked or expires
+    4403  the token's role or session does not allow this; an Origin not allowed; ingest disconnected by
+          an operator
     4404  unknown session or channel
+    4408  ingest: no audio for the ingest idle timeout (the channel is freed)
     4409  the channel already has an ingest client / session has ended
     4429  too many failed token or join-code attempts from this address; retry later
 """
@@ -74,6 +77,7 @@ class CloseCode:
     UNAUTHORIZED = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    IDLE = 4408
     CONFLICT = 4409
     TOO_MANY_REQUESTS = 4429
 

@@ -5,7 +5,8 @@
     POST   /v1/tokens        {"role": "viewer", "session_id": "...", "label": "...", "expires_in_s": 604800}
     GET    /v1/tokens        newest first; revoked and expired ones included, never a secret
     GET    /v1/tokens/{id}
-    DELETE /v1/tokens/{id}   revoke (the token stays listed, as revoked); idempotent
+    DELETE /v1/tokens/{id}   revoke (the token stays listed, as revoked); idempotent; websockets open
+                             with it are closed (4401, see service.open_sockets)
 """
 
 from __future__ import annotations
@@ -91,4 +92,7 @@ async def get_token(token_id: str, request: Request, _: Admin) -> TokenPublic:
 
 @router.delete("/{token_id}", response_model=TokenPublic)
 async def revoke_token(token_id: str, request: Request, _: Admin) -> TokenPublic:
-    return TokenPublic.of(await asyncio.to_thread(_store(request).revoke_token, token_id))
+    """Revoke; websockets open with the token close with 4401 at once here, within a second on other instances."""
+    record = await asyncio.to_thread(_store(request).revoke_token, token_id)
+    request.app.state.sockets.cut_token(token_id, "token revoked")
+    return TokenPublic.of(record)

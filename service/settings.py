@@ -63,6 +63,9 @@ class Settings(BaseSettings):
                                 "reconnects (floorcast stream --retry-for continues the same session)")
     session_idle_timeout_s: float = Field(1800.0, gt=0, description="A live session that gets no audio this long ends")
     search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
+    ingest_idle_timeout_s: float = Field(
+        300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
+                                 "freed")
     overlay_frame_ancestors: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Who may frame the webcast overlay (/overlay/...): origins, "
                                                    "'self' or \"*\" (any; the default); every other page may "
