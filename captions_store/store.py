@@ -225,6 +225,12 @@ class Store:
             return tokens_store.get_token(conn, token_id)
 
     @translate_errors
+    def tokens_by_id(self, token_ids: list[str]) -> dict[str, TokenRecord]:
+        """Many tokens at once, by id: how open connections check that their credential still holds."""
+        with self._read() as conn:
+            return tokens_store.tokens_by_id(conn, token_ids)
+
+    @translate_errors
     def revoke_token(self, token_id: str) -> TokenRecord:
         with self._write() as conn:
             return tokens_store.revoke_token(conn, token_id)

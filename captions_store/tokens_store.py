@@ -33,7 +33,7 @@ from captions_store.timeutil import to_utc, utc_now
 
 __all__ = ["TOKEN_ROLES", "SCOPED_ROLES", "JOIN_CODE_ALPHABET", "JOIN_CODE_LENGTH", "new_join_code",
            "normalise_join_code", "join_code_matches", "secret_digest", "parse_token", "insert_token",
-           "list_tokens", "get_token", "revoke_token", "token_for", "touch_token", "session_access"]
+           "list_tokens", "get_token", "tokens_by_id", "revoke_token", "token_for", "touch_token", "session_access"]
 
 TOKEN_ROLES = ("admin", "captioner", "staff", "viewer")
 SCOPED_ROLES = ("captioner", "viewer")  # the roles a token may limit to one session
@@ -110,6 +110,14 @@ def get_token(conn: Connection, token_id: str) -> TokenRecord:
     if row is None:
         raise NotFound(f"no token {token_id!r}")
     return token_record(row)
+
+
+def tokens_by_id(conn: Connection, token_ids: list[str]) -> dict[str, TokenRecord]:
+    """The stored tokens of these ids (a deleted or unknown id is absent)."""
+    if not token_ids:
+        return {}
+    rows = conn.execute(select(_tokens).where(_tokens.c.id.in_(sorted(set(token_ids)))))
+    return {record.id: record for record in map(token_record, rows)}
 
 
 def revoke_token(conn: Connection, token_id: str) -> TokenRecord:

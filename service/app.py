@@ -21,13 +21,15 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
+from service import ingest_control, routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
+from service.security_headers import SecurityHeaders
 from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.event_bus import LocalBus
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.metrics import ServiceMetrics
+from service.open_sockets import OpenSockets
 from service.rate_limit import RateLimits
 from service.session_lifecycle import LifecycleWatch
 from service.sessions import SessionRegistry
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.writer = writer
         app.state.decoder = decoder
         app.state.translation = translation
+        app.state.sockets.start(store)
         app.state.bus, app.state.leases, redis_client = await _bus(settings, app.state.broker)
         await app.state.bus.start()
         if app.state.leases is not None:
@@ -108,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await lifecycle.stop()
+            await app.state.sockets.stop()
             if app.state.leases is not None:
                 await app.state.leases.stop()
             await app.state.bus.stop()
@@ -118,10 +122,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.to_thread(writer.stop)
             await asyncio.to_thread(store.close)
 
-    app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="floorcast", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Live, multilingual captions for conference meetings")
     app.state.settings = settings
     app.state.broker = Broker(settings.viewer_queue_events)
+    app.state.sockets = OpenSockets(ingest_idle_timeout_s=settings.ingest_idle_timeout_s)
     app.state.metrics = ServiceMetrics(app.state)
     app.state.rate_limits = RateLimits(auth_failures_per_minute=settings.auth_failures_per_minute,
                                        search_per_minute=settings.search_per_minute)
@@ -130,10 +135,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(SecurityHeaders)  # added last, so outermost: also on the 413s and CORS answers
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
     app.include_router(routes_share.router, responses=ERROR_RESPONSES)
+    app.include_router(ingest_control.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
     app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)
@@ -143,5 +150,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(routes_pages.router)
     app.include_router(routes_live_vtt.router)
+    app.mount("/docs/assets", StaticFiles(directory=routes_pages.API_DOCS_ASSETS), name="api-docs-assets")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

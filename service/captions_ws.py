@@ -31,7 +31,9 @@ from service.session_clock import send_clock
 from service.ws_common import accept_for, close
 from service.protocol import CloseCode
 
-__all__ = ["router"]
+__all__ = ["router", "MAX_SEQ"]
+
+MAX_SEQ = 2**63 - 1  # the largest seq a database integer column holds; a larger ?since= is refused (4400)
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -99,7 +101,8 @@ async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice
 @router.websocket("/v1/sessions/{session_id}/captions")
 async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang: str | None = None,
                    source: str = "auto", since: int | None = None, clock: bool = False) -> None:
-    if await accept_for(websocket, session_id, "captions") is None:
+    principal = await accept_for(websocket, session_id, "captions")
+    if principal is None:
         return
     try:
         view = await view_for_viewer(websocket.app, session_id)
@@ -113,40 +116,41 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
     if source not in ("auto", "machine", "interpretation"):
         await close(websocket, CloseCode.BAD_REQUEST, "source must be auto, machine or interpretation")
         return
-    if since is not None and since < 0:
+    if since is not None and not 0 <= since <= MAX_SEQ:
         await close(websocket, CloseCode.BAD_REQUEST, "since must be a seq (0 or more)")
         return
     booths = frozenset(name for name, language in view.channels.items() if lang and language == lang)
     choice = ViewerChoice(lang, source, booths)  # type: ignore[arg-type]
     broker: Broker = websocket.app.state.broker
-    viewer = broker.subscribe(session_id, choice)
-    log.info("viewer joined: lang=%s source=%s since=%s", lang, source, since)
-    tasks: list[asyncio.Task] = []
-    try:
-        backlog = await _backlog(websocket, view, choice, since, recent)
-        for event in backlog:
-            await websocket.send_json(event)
-        sent = max([since or 0] + [e["seq"] for e in backlog])
-        if _status(view) == "ended":
-            seq = view.live.last_seq if view.live is not None else sent
-            ended_at = view.live.ended_at if view.live is not None else view.ended_at
-            await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id,
-                                       "ended_at": ended_at})
-            await close(websocket, CloseCode.NORMAL, "session ended")
-            return
-        tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
-                 asyncio.create_task(_receive_loop(websocket, view, viewer)),
-                 asyncio.create_task(viewer.closed.wait())]
-        if clock and view.live is not None:
-            tasks.append(asyncio.create_task(send_clock(view.live, viewer)))
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        if viewer.lagging:
-            log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)
-            await close(websocket, CloseCode.TRY_AGAIN_LATER, "viewer fell too far behind; reconnect")
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        for task in tasks:
-            task.cancel()
-        broker.unsubscribe(viewer)
-        log.info("viewer left")
+    with websocket.app.state.sockets.track(websocket, principal, session_id, "captions"):
+        viewer = broker.subscribe(session_id, choice)
+        log.info("viewer joined: lang=%s source=%s since=%s", lang, source, since)
+        tasks: list[asyncio.Task] = []
+        try:
+            backlog = await _backlog(websocket, view, choice, since, recent)
+            for event in backlog:
+                await websocket.send_json(event)
+            sent = max([since or 0] + [e["seq"] for e in backlog])
+            if _status(view) == "ended":
+                seq = view.live.last_seq if view.live is not None else sent
+                ended_at = view.live.ended_at if view.live is not None else view.ended_at
+                await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id,
+                                           "ended_at": ended_at})
+                await close(websocket, CloseCode.NORMAL, "session ended")
+                return
+            tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
+                     asyncio.create_task(_receive_loop(websocket, view, viewer)),
+                     asyncio.create_task(viewer.closed.wait())]
+            if clock and view.live is not None:
+                tasks.append(asyncio.create_task(send_clock(view.live, viewer)))
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            if viewer.lagging:
+                log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)
+                await close(websocket, CloseCode.TRY_AGAIN_LATER, "viewer fell too far behind; reconnect")
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            broker.unsubscribe(viewer)
+            log.info("viewer left")

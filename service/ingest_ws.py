@@ -20,6 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from service.audio_in import BadAudio, PcmConverter
 from service.logging_setup import set_log_context
+from service.open_sockets import OpenSocket
 from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
                               ingest_message_adapter)
 from service.sessions import ChannelState, LiveSession, SessionError
@@ -60,8 +61,10 @@ def parse_message(text: str) -> StartMessage | StopMessage | SpeakerMessage:
 
 
 class IngestConnection:
-    def __init__(self, websocket: WebSocket, session: LiveSession, channel_name: str, max_frame_bytes: int) -> None:
+    def __init__(self, websocket: WebSocket, session: LiveSession, channel_name: str, max_frame_bytes: int,
+                 tracked: OpenSocket) -> None:
         self.ws = websocket
+        self.tracked = tracked
         self.session = session
         self.channel_name = channel_name
         self.max_frame_bytes = max_frame_bytes
@@ -133,7 +136,7 @@ class IngestConnection:
             raise ProtocolError(CloseCode.UNSUPPORTED_DATA, "audio before start")
         if self.session.status != "live":
             raise ProtocolError(CloseCode.CONFLICT, "session has ended")
-        self.session.audio_at = time.monotonic()
+        self.session.audio_at = self.tracked.last_audio = time.monotonic()
         leases = self.ws.app.state.leases
         if leases is not None and not leases.holds(self.session.id):
             raise ProtocolError(CloseCode.CONFLICT, "recording of this session moved to another instance")
@@ -177,7 +180,8 @@ class IngestConnection:
 
 @router.websocket("/v1/sessions/{session_id}/audio")
 async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") -> None:
-    if await accept_for(websocket, session_id, "audio") is None:
+    principal = await accept_for(websocket, session_id, "audio")
+    if principal is None:
         return
     try:
         session = await live_for_ingest(websocket.app, session_id)
@@ -197,7 +201,8 @@ async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") 
     settings = websocket.app.state.settings
     session.ingests += 1
     try:
-        await IngestConnection(websocket, session, channel, settings.max_frame_bytes).run()
+        with websocket.app.state.sockets.track(websocket, principal, session.id, "audio", channel) as tracked:
+            await IngestConnection(websocket, session, channel, settings.max_frame_bytes, tracked).run()
     finally:
         session.ingests -= 1
         if not session.ingests:

@@ -14,9 +14,12 @@ application codes otherwise)::
     1011  internal error (the recogniser failed; other sessions unaffected)
     1013  try again later (viewer fell too far behind; ingest: another instance records the session)
     4400  bad request (unknown ``lang`` or ``source`` on the captions websocket)
-    4401  missing, unknown, expired or revoked token; wrong join code
-    4403  the token's role or session does not allow this; an Origin not allowed
+    4401  missing, unknown, expired or revoked token; wrong join code; also when the token of an open
+          socket is revoked or expires
+    4403  the token's role or session does not allow this; an Origin not allowed; ingest disconnected by
+          an operator
     4404  unknown session or channel
+    4408  ingest: no audio for the ingest idle timeout (the channel is freed)
     4409  the channel already has an ingest client / session has ended
     4429  too many failed token or join-code attempts from this address; retry later
 """
@@ -27,18 +30,40 @@ import json
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from captions_store.text_rules import refusal
 
 __all__ = [
     "ChannelSpec", "GlossaryEntry", "SessionCreate", "SessionUpdate", "ChannelPublic", "SessionPublic",
     "StartMessage", "StopMessage", "SpeakerMessage", "IngestMessage", "ReadyEvent", "StoppedEvent",
     "WordTiming", "PartialEvent", "FinalEvent", "CorrectionEvent", "RecordEvent", "SessionEndedEvent",
-    "ClockEvent", "PongEvent", "CaptionEvent",
+    "ClockEvent", "PongEvent", "CaptionEvent", "OneLine", "FreeText",
     "caption_event_adapter", "ingest_message_adapter", "CloseCode", "json_schemas",
 ]
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", examples=["fr"])]
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _one_line(value: str) -> str:
+    reason = refusal(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+def _free_text(value: str) -> str:
+    reason = refusal(value, multiline=True)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+OneLine = Annotated[str, AfterValidator(_one_line)]
+"""A title, room, name or term typed by a person: no control characters, no bidi overrides (422 otherwise)."""
+FreeText = Annotated[str, AfterValidator(_free_text)]
+"""A caption text typed by a person: as :data:`OneLine`, but newlines and tabs are allowed."""
 
 
 class CloseCode:
@@ -52,6 +77,7 @@ class CloseCode:
     UNAUTHORIZED = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    IDLE = 4408
     CONFLICT = 4409
     TOO_MANY_REQUESTS = 4429
 
@@ -74,15 +100,15 @@ class ChannelSpec(BaseModel):
 
 class GlossaryEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    term: str = Field(min_length=1, max_length=200, examples=["Plenipotentiary Conference"])
-    renderings: dict[LanguageCode, Annotated[str, Field(max_length=200)]] = Field(
+    term: OneLine = Field(min_length=1, max_length=200, examples=["Plenipotentiary Conference"])
+    renderings: dict[LanguageCode, Annotated[OneLine, Field(max_length=200)]] = Field(
         default_factory=dict, examples=[{"fr": "Conférence de plénipotentiaires"}])
 
 
 class SessionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    title: str = Field("Untitled session", min_length=1, max_length=300)
-    room: str = Field("", max_length=200, examples=["Popov Room"])
+    title: OneLine = Field("Untitled session", min_length=1, max_length=300)
+    room: OneLine = Field("", max_length=200, examples=["Popov Room"])
     channels: list[ChannelSpec] = Field(default_factory=lambda: [ChannelSpec()], min_length=1, max_length=8)
     allowed_languages: list[LanguageCode] | None = Field(
         None, description="Languages the floor may speak; default: the six UN languages the model supports")
@@ -123,9 +149,10 @@ class SessionUpdate(BaseModel):
     """``PATCH /v1/sessions/{id}``: what the session's captioner (or an admin) may change on it."""
 
     model_config = ConfigDict(extra="forbid")
-    title: str | None = Field(None, min_length=1, max_length=300)
+    title: OneLine | None = Field(None, min_length=1, max_length=300)
     off_record: bool | None = Field(None, description="True: stop storing (captions keep flowing); False: resume")
-    speaker: str | None = Field(None, max_length=120, description="Speaker label for the following finals; '' clears")
+    speaker: OneLine | None = Field(None, max_length=120,
+                                    description="Speaker label for the following finals; '' clears")
     channel: str = Field("floor", description="Channel the speaker label applies to")
 
 
@@ -177,7 +204,7 @@ class SpeakerMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["speaker"]
-    label: str = Field("", max_length=120, examples=["Chair", "Delegate of Peru"])
+    label: OneLine = Field("", max_length=120, examples=["Chair", "Delegate of Peru"])
 
 
 IngestMessage = Annotated[Union[StartMessage, StopMessage, SpeakerMessage], Field(discriminator="type")]

@@ -11,6 +11,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from captions_store.records import RevisionRecord, SearchHit, SearchPage, SegmentRecord
+from service.protocol import FreeText, OneLine
 
 __all__ = ["SegmentEdit", "TranslationPublic", "SegmentPublic", "RevisionPublic", "SearchHitPublic",
            "SearchPagePublic"]
@@ -20,9 +21,9 @@ class SegmentEdit(BaseModel):
     """``PATCH /v1/segments/{id}``: a correction of the source text and/or the speaker label."""
 
     model_config = ConfigDict(extra="forbid")
-    text: str | None = Field(None, max_length=5000)
-    speaker: str | None = Field(None, max_length=120, description="'' clears the label")
-    editor: str = Field("staff", min_length=1, max_length=120, description="Who made the change, for the history")
+    text: FreeText | None = Field(None, max_length=5000)
+    speaker: OneLine | None = Field(None, max_length=120, description="'' clears the label")
+    editor: OneLine = Field("staff", min_length=1, max_length=120, description="Who made the change, for the history")
 
 
 class TranslationPublic(BaseModel):

@@ -34,7 +34,7 @@ import re
 from typing import Iterable, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from captions_store.exports.lines import segment_cues
 from captions_store.exports.pieces import WordTiming
@@ -44,7 +44,7 @@ from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 
 __all__ = ["router", "SEGMENT_S", "WINDOW_SEGMENTS", "HOLD_S", "listed_segments", "playlist_text", "segment_text",
-           "MAX_MPEGTS"]
+           "MAX_MPEGTS", "MAX_SEGMENT"]
 
 router = APIRouter(prefix="/v1/sessions/{session_id}/live", tags=["live captions"])
 
@@ -52,6 +52,7 @@ SEGMENT_S = 6.0
 WINDOW_SEGMENTS = 10
 HOLD_S = 10.0  # longer than an utterance may last (8 s) plus the time to decode it
 MAX_MPEGTS = 2**33 - 1
+MAX_SEGMENT = 10**8  # 19 years of 6 s segments: a larger number is refused with 422, not multiplied into a float
 SPOKEN = "spoken"
 _LANG = re.compile(r"^[a-z]{2,3}$")
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
@@ -166,12 +167,11 @@ async def live_playlist(session_id: str, lang: str, request: Request, _: PlayerW
 
 
 @router.get("/{lang}/{number}.vtt", response_class=Response, responses={200: {"content": {"text/vtt": {}}}})
-async def live_segment(session_id: str, lang: str, number: int, request: Request, _: PlayerWatcher,
+async def live_segment(session_id: str, lang: str, request: Request, _: PlayerWatcher,
+                       number: int = Path(ge=0, le=MAX_SEGMENT, description="Segment n: session time [6n, 6n + 6)"),
                        source: Source = "auto", mpegts: int = Query(0, ge=0, le=MAX_MPEGTS)) -> Response:
     session = _live_session(request, session_id)
     choice = _choice(session, lang, source)
-    if number < 0:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "segment numbers start at 0")
     finals = [e for e in list(session.recent_finals) if accepts(choice, e)]
     return Response(segment_text(finals, number, mpegts=mpegts), media_type=VTT_TYPE,
                     headers={"Cache-Control": "no-cache"})

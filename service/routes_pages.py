@@ -8,26 +8,34 @@ The pages themselves hold no data, so they need no token.
 Every page is sent with a Content-Security-Policy that allows only this
 origin's scripts, styles and connections (no inline script, nothing from a
 CDN) and ``Referrer-Policy: no-referrer``, because a page's URL may carry the
-token.
+token. No page may be framed (``frame-ancestors 'none'``, ``X-Frame-Options:
+DENY``: a framed console or staff page could be clickjacked) except the
+overlay, which webcast pages embed: who may frame it is
+``FLOORCAST_OVERLAY_FRAME_ANCESTORS``. ``/docs`` is the API's Swagger UI,
+served from the ``fastapi-offline`` package's copy rather than a CDN.
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
+from typing import Iterable
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from web_client import STATIC_DIR
 
-__all__ = ["router", "PAGE_HEADERS", "page"]
+__all__ = ["router", "PAGE_HEADERS", "PAGE_CSP", "page", "API_DOCS_ASSETS"]
 
 router = APIRouter(include_in_schema=False)
 
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'")
+API_DOCS_ASSETS = Path(str(files("fastapi_offline") / "static"))  # swagger-ui-bundle.js, swagger-ui.css
 PAGE_HEADERS = {
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
-                                "form-action 'self'"),
+    "Content-Security-Policy": f"{PAGE_CSP}; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",
@@ -36,9 +44,13 @@ PAGE_HEADERS = {
 _PERMISSIONS = {"console.html": "microphone=(self), camera=()"}
 
 
-def page(name: str) -> FileResponse:
+def page(name: str, *, frame_ancestors: Iterable[str] = ("'none'",)) -> FileResponse:
     path: Path = STATIC_DIR / name
     headers = {**PAGE_HEADERS, "Permissions-Policy": _PERMISSIONS.get(name, "microphone=(), camera=()")}
+    ancestors = " ".join(frame_ancestors)
+    if ancestors != "'none'":
+        headers["Content-Security-Policy"] = f"{PAGE_CSP}; frame-ancestors {ancestors}"
+        del headers["X-Frame-Options"]
     return FileResponse(path, media_type="text/html; charset=utf-8", headers=headers)
 
 
@@ -70,6 +82,12 @@ async def staff_session(session_id: str) -> FileResponse:
 
 
 @router.get("/overlay/{session_id}")
-async def overlay(session_id: str) -> FileResponse:
+async def overlay(session_id: str, request: Request) -> FileResponse:
     """Captions alone on a transparent background, for a browser source in OBS (``?lang=fr``)."""
-    return page("overlay.html")
+    return page("overlay.html", frame_ancestors=request.app.state.settings.overlay_frame_ancestors)
+
+
+@router.get("/docs")
+async def api_docs() -> FileResponse:
+    """The API's Swagger UI (``/openapi.json``), with no script from a CDN."""
+    return page("api_docs.html")

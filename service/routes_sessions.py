@@ -1,4 +1,4 @@
-"""HTTP routes for sessions: create, list, read, change, end, delete.
+"""HTTP routes for sessions: create, list, read, change, end, delete (which also closes its ingest clients).
 
 A session lives in memory while it is live (:class:`SessionRegistry`) and in
 the store from its creation on; ended and interrupted sessions are read from
@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from captions_store.records import SessionRecord
 from captions_store.store import NotFound, Store
 from service.auth import SEES_JOIN_CODE, Principal, Requires, SessionWatcher
-from service.protocol import ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
+from service.ingest_control import wait_until_not_streaming
+from service.protocol import CloseCode, ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
 from service.session_access import SessionElsewhere, live_for_ingest
 from service.session_lifecycle import end_session as end_live_session
 from service.sessions import LiveSession, SessionError, SessionRegistry
@@ -161,10 +162,9 @@ async def delete_session(session_id: str, request: Request, _: Admin) -> Respons
     registry = _registry(request)
     session = registry.get(session_id)
     if session is not None:
-        if any(c.streaming for c in session.channels.values()):
-            raise HTTPException(status.HTTP_409_CONFLICT,
-                                "audio is still streaming into this session; stop the ingest first")
         session.end("deleted")
+        request.app.state.sockets.cut_ingests(session.id, CloseCode.CONFLICT, "session deleted")
+        await wait_until_not_streaming(session, timeout_s=30.0)  # their last finals are written before the delete
         await asyncio.to_thread(request.app.state.writer.wait_idle, 30.0)
         registry.forget(session_id)
     await asyncio.to_thread(_store(request).delete_session, session_id)

@@ -5,7 +5,8 @@
     POST   /v1/tokens        {"role": "viewer", "session_id": "...", "label": "...", "expires_in_s": 604800}
     GET    /v1/tokens        newest first; revoked and expired ones included, never a secret
     GET    /v1/tokens/{id}
-    DELETE /v1/tokens/{id}   revoke (the token stays listed, as revoked); idempotent
+    DELETE /v1/tokens/{id}   revoke (the token stays listed, as revoked); idempotent; websockets open
+                             with it are closed (4401, see service.open_sockets)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from captions_store.records import TokenRecord
 from captions_store.store import NotFound, Store
 from service.auth import Principal, Requires
+from service.protocol import OneLine
 
 __all__ = ["router", "TokenCreate", "TokenPublic", "TokenCreated", "MAX_EXPIRES_IN_S"]
 
@@ -34,7 +36,7 @@ class TokenCreate(BaseModel):
     session_id: str | None = Field(
         None, min_length=1, max_length=128, description="Captioner: optional, limits the token to this session; "
                                                          "viewer: required")
-    label: str = Field("", max_length=200, description="Who or what holds it", examples=["booth-fr laptop"])
+    label: OneLine = Field("", max_length=200, description="Who or what holds it", examples=["booth-fr laptop"])
     expires_in_s: int | None = Field(None, ge=1, le=MAX_EXPIRES_IN_S, description="Lifetime; none: until revoked")
 
 
@@ -90,4 +92,7 @@ async def get_token(token_id: str, request: Request, _: Admin) -> TokenPublic:
 
 @router.delete("/{token_id}", response_model=TokenPublic)
 async def revoke_token(token_id: str, request: Request, _: Admin) -> TokenPublic:
-    return TokenPublic.of(await asyncio.to_thread(_store(request).revoke_token, token_id))
+    """Revoke; websockets open with the token close with 4401 at once here, within a second on other instances."""
+    record = await asyncio.to_thread(_store(request).revoke_token, token_id)
+    request.app.state.sockets.cut_token(token_id, "token revoked")
+    return TokenPublic.of(record)

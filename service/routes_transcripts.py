@@ -70,7 +70,7 @@ async def transcript(session_id: str, request: Request, _: Staff,
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     disposition = "inline" if format in ("json", "txt") else "attachment"
     return Response(exported.body, media_type=exported.media_type,
-                    headers={"content-disposition": f'{disposition}; filename="{exported.filename}"'})
+                    headers={"content-disposition": exported.content_disposition(disposition)})
 
 
 def _day_bound(value: date | None, end: bool) -> datetime | None:

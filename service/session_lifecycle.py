@@ -27,6 +27,7 @@ from typing import Literal
 
 from fastapi import FastAPI
 
+from service.protocol import CloseCode
 from service.session_access import release_if_idle
 from service.sessions import LiveSession
 
@@ -42,6 +43,7 @@ async def end_session(app: FastAPI, session: LiveSession, reason: EndReason) -> 
     if session.status == "ended":
         return
     session.end(reason)
+    app.state.sockets.cut_ingests(session.id, CloseCode.CONFLICT, f"session ended ({reason})")
     ended_at = datetime.fromtimestamp(session.ended_at or time.time(), timezone.utc)
     await asyncio.to_thread(app.state.store.update_session, session.id, status="ended", ended_at=ended_at)
     await release_if_idle(app, session)

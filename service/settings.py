@@ -63,6 +63,24 @@ class Settings(BaseSettings):
                                 "reconnects (floorcast stream --retry-for continues the same session)")
     session_idle_timeout_s: float = Field(1800.0, gt=0, description="A live session that gets no audio this long ends")
     search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
+    ingest_idle_timeout_s: float = Field(
+        300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
+                                 "freed")
+    overlay_frame_ancestors: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description="Who may frame the webcast overlay (/overlay/...): origins, "
+                                                   "'self' or \"*\" (any; the default); every other page may "
+                                                   "not be framed at all")
+
+    @field_validator("overlay_frame_ancestors", mode="before")
+    @classmethod
+    def _ancestors(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        sources = [str(source).strip().rstrip("/") for source in value or [] if str(source).strip()]
+        for source in sources:
+            if source not in ("*", "'self'", "'none'") and not _ORIGIN.fullmatch(source):
+                raise ValueError(f"{source!r} is not an origin such as https://webcast.example.org, 'self' or *")
+        return sources or ["'none'"]
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":

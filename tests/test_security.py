@@ -42,7 +42,8 @@ POLICY: dict[str, frozenset[str]] = {
     "PATCH /v1/sessions/{session_id}": RUNS_A,
     "DELETE /v1/sessions/{session_id}": ADMIN,
     "POST /v1/sessions/{session_id}/end": RUNS_A,
-    "GET /v1/sessions/{session_id}/qr.svg": RUNS_A,  # the link in it carries the join code
+    "GET /v1/sessions/{session_id}/qr.svg": RUNS_A,
+    "POST /v1/sessions/{session_id}/channels/{channel}/disconnect": RUNS_A | STAFF,  # 404 here: no ingest  # the link in it carries the join code
     "GET /v1/sessions/{session_id}/transcript": STAFF,
     "GET /v1/search": STAFF,
     "GET /v1/segments/{segment_id}": STAFF,
@@ -89,7 +90,7 @@ def _request(server: SecureServer, route: str, *, session: str | None = None, to
     """method, URL and JSON body of a harmless, valid call of ``route`` (on session A unless told)."""
     method, path = route.split(" ", 1)
     url = path.format(session_id=session or server.sessions["A"], token_id=token_id or server.token_ids["expired"],
-                      segment_id=f"{server.sessions['A']}.floor.999", lang="en", number=0)
+                      segment_id=f"{server.sessions['A']}.floor.999", lang="en", number=0, channel="floor")
     if route == "GET /v1/search":
         url += "?q=order"
     return method, url, BODIES.get(route)
@@ -125,7 +126,7 @@ def test_every_route_of_the_app_has_a_policy():
     assert sorted(set(WS_ROUTES) - set(POLICY)) == [], "decide who may open these websockets: add to POLICY"
     assert sorted(set(POLICY) - set(HTTP_ROUTES) - set(WS_ROUTES)) == [], "POLICY names routes the app lacks"
     assert set(PAGE_ROUTES) == {"/", "/s/{session_id}", "/console", "/staff", "/staff/sessions/{session_id}",
-                                "/overlay/{session_id}"}, "pages hold no data and need no token; anything else must"
+                                "/overlay/{session_id}", "/docs"}, "pages hold no data and need no token; anything else must"
 
 
 def test_the_server_serves_the_routes_tested_here(secure_server):

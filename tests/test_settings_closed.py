@@ -34,3 +34,16 @@ def test_floorcast_serve_exits_2_on_a_mistyped_policy_before_loading_anything(tm
     assert result.returncode == 2, result.stdout + result.stderr
     assert "floorcast: FLOORCAST_RECOGNIZER_POLICY: Input should be 'vad' or 'naive' (got 'vda')" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("value", ["https://webcast.example.org/player", "webcast.example.org", "self"])
+def test_an_overlay_frame_ancestor_that_is_not_an_origin_is_refused(value):
+    with pytest.raises(ValidationError) as caught:
+        Settings(overlay_frame_ancestors=value)
+    [line] = settings_problems(caught.value)
+    assert line.startswith("FLOORCAST_OVERLAY_FRAME_ANCESTORS: ") and repr(value) in line, line
+
+
+def test_overlay_frame_ancestors_take_a_list_of_origins():
+    settings = Settings(overlay_frame_ancestors="https://a.example.org, 'self'")
+    assert settings.overlay_frame_ancestors == ["https://a.example.org", "'self'"]

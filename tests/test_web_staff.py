@@ -66,7 +66,9 @@ def test_search_highlights_the_phrase_and_jumps_to_the_moment(server, recorded, 
             async with page.expect_download() as download_info:
                 await page.click("#downloads a[href*='format=vtt']")
             download = await download_info.value
-            assert download.suggested_filename.endswith(".vtt")
+            # named after the session's title and date, not its id (issue 12)
+            assert re.fullmatch(r"staff-jfk-\d{4}-\d\d-\d\d-[a-z]+\.vtt", download.suggested_filename), \
+                download.suggested_filename
             path = tmp_path / download.suggested_filename
             await download.save_as(path)
             cues = webvtt.read(str(path)).captions

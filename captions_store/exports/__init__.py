@@ -1,7 +1,7 @@
 """Transcript exports: JSON, plain text, SRT, WebVTT and Word, from a :class:`~captions_store.records.TranscriptDoc`.
 
 ``export(doc, "vtt")`` gives the bytes, their media type and a file name
-(``<session-id>-<lang>.vtt``). Caption cue layout (line length, cue length,
+(``<title>-<date>-<lang>.vtt``, and an ASCII one for HTTP headers). Caption cue layout (line length, cue length,
 timing) lives in :mod:`.lines`, shared with ``floorcast transcribe``.
 
 Errors: :class:`UnknownFormat` (a ``ValueError``) for a format not in
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+from urllib.parse import quote
 
 from captions_store.exports.json_export import export_json
 from captions_store.exports.lines import Cue, LineRules, rules_for, segment_cues, settle_cues
@@ -45,6 +46,12 @@ class Exported:
     body: bytes
     media_type: str
     filename: str
+    ascii_filename: str = ""
+
+    def content_disposition(self, disposition: str = "attachment") -> str:
+        """The header value: an ASCII ``filename`` and the UTF-8 ``filename*`` (RFC 6266), the latter first."""
+        return f"{disposition}; filename*=UTF-8''{quote(self.filename, safe='')}; " \
+               f'filename="{self.ascii_filename or self.filename}"'
 
 
 def _docx(doc: TranscriptDoc) -> bytes:
@@ -68,4 +75,5 @@ def export(doc: TranscriptDoc, fmt: str) -> Exported:
     key = fmt.strip().lower() if isinstance(fmt, str) else None
     if key not in _WRITERS:
         raise UnknownFormat(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    return Exported(body=_WRITERS[key](doc), media_type=MEDIA_TYPES[key], filename=f"{file_stem(doc)}.{key}")
+    return Exported(body=_WRITERS[key](doc), media_type=MEDIA_TYPES[key], filename=f"{file_stem(doc)}.{key}",
+                    ascii_filename=f"{file_stem(doc, ascii_only=True)}.{key}")

@@ -4,8 +4,8 @@ Cue ids are the segment id with the cue's number in the segment
 (``s1.floor.12-2``). A cue of a line with a speaker opens with a voice span
 (``<v Ambassador Ito>``). ``&``, ``<`` and ``>`` in cue text and speaker
 names are written as character references, so no caption text can pass for
-markup. A line shown untranslated (no translation exists yet) is preceded by
-a NOTE saying so.
+markup; control characters and bidi overrides are dropped. A line shown
+untranslated (no translation exists yet) is preceded by a NOTE saying so.
 """
 
 from __future__ import annotations
@@ -17,17 +17,19 @@ from captions_store.exports.lines import Cue
 from captions_store.exports.meta import language_label, session_date, untranslated_note
 from captions_store.exports.timecode import timestamp
 from captions_store.records import TranscriptDoc
+from captions_store.text_rules import without_controls
 
 __all__ = ["escape", "cue_block", "to_vtt", "export_vtt"]
 
 
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Character references for markup; control and bidi-override characters dropped."""
+    return without_controls(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _note(*lines: str) -> str:
     """A NOTE block; a line break or ``-->`` in the text would end it early, so neither is kept."""
-    body = (" ".join(line.split()).replace("-->", "->") for line in lines)
+    body = (" ".join(without_controls(line).split()).replace("-->", "->") for line in lines)
     return "NOTE\n" + "\n".join(line for line in body if line)
 
 
