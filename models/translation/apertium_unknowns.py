@@ -31,6 +31,7 @@ from models.translation.glossary import placeholder, placeholder_indices, placeh
 __all__ = ["ProtectedPivot", "protect_unknowns", "unknown_words", "align", "finish"]
 
 _MARKED = re.compile(r"(?<![\w*#@])([*#@]+)(\w+)")
+_TAG_LEFT = re.compile(r"(?:(?<=\s)|^)[#@]?(?:<[a-z0-9_]+>)+(?=[\s,.;:!?]|$)\s?")  # a word left as its tags: "#<prn>"
 _IS_PLACEHOLDER = re.compile(r"ZXQ\d*(?:QXZ)?", re.IGNORECASE)  # whole, or a piece of a mangled one
 _SOURCE_WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]")
 MIN_RATIO = 0.75
@@ -58,7 +59,7 @@ def protect_unknowns(pivot_text: str) -> ProtectedPivot:
         originals[token] = word
         return token
 
-    return ProtectedPivot(_MARKED.sub(swap, pivot_text), originals)
+    return ProtectedPivot(_MARKED.sub(swap, _TAG_LEFT.sub("", pivot_text)), originals)
 
 
 def unknown_words(translated: str) -> list[str]:
@@ -99,7 +100,7 @@ def finish(translated: str, protected: ProtectedPivot, source: str, back: Mappin
             return word
         return star + (align(word, back.get(word), source) or word)
 
-    result = _MARKED.sub(unmark, translated)  # placeholders lose their marks here and are restored below
+    result = _MARKED.sub(unmark, _TAG_LEFT.sub("", translated))  # placeholders lose their marks here and are restored below
     for token, word in protected.originals.items():
         pattern = placeholder_pattern(token)
         if len(pattern.findall(result)) != 1:
