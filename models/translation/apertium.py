@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import threading
 
+from models.translation.apertium_unknowns import finish, protect_unknowns, unknown_words
 from models.translation.cache import TranslationCache, translate_with_cache
 from models.translation.engine import NO_COVERAGE, Coverage, EngineFailure, UnsupportedDirection
 
@@ -131,22 +132,43 @@ class ApertiumEngine:
             return list(texts)
 
         def run(missing: list[str]) -> list[str]:
-            outputs = missing
-            for mode in chain:
-                outputs = self._run_mode(mode, outputs)
-            return outputs
+            if len(chain) == 2:
+                return self._run_pivot(chain, missing, self.mode_for(self.coverage(src, tgt).via, src))
+            return self._run_chain(chain, missing)
 
         return translate_with_cache(self.cache, list(texts), src, tgt, run)
 
-    def _run_mode(self, mode: str, texts: list[str]) -> list[str]:
+    def _run_chain(self, chain: list[str], texts: list[str]) -> list[str]:
+        outputs = texts
+        for mode in chain:
+            outputs = self._run_mode(mode, outputs)
+        return outputs
+
+    def _run_pivot(self, chain: list[str], texts: list[str], reverse: str | None) -> list[str]:
+        """Both legs marked; leg one's unknowns carried as placeholders, leg two's aligned back to the source
+        (:mod:`models.translation.apertium_unknowns`). A text whose placeholders do not come back goes the
+        plain way (both legs unmarked)."""
+        first, second = chain
+        protected = [protect_unknowns(text) for text in self._run_mode(first, texts, marks=True)]
+        translated = self._run_mode(second, [p.text for p in protected], marks=True)
+        unknown = list(dict.fromkeys(w for text in translated for w in unknown_words(text)))
+        back = dict(zip(unknown, self._run_mode(reverse, unknown, marks=True))) if unknown and reverse else {}
+        outputs = [finish(out, p, text, back, mark=self.mark_unknown)
+                   for text, p, out in zip(texts, protected, translated)]
+        lost = [i for i, out in enumerate(outputs) if out is None]
+        for i, out in zip(lost, self._run_chain(chain, [texts[i] for i in lost]) if lost else []):
+            outputs[i] = out
+        return outputs
+
+    def _run_mode(self, mode: str, texts: list[str], *, marks: bool = False) -> list[str]:
         todo = [i for i, text in enumerate(texts) if text.strip()]
         if not todo:
             return list(texts)
-        found = self._call(mode, [texts[i] for i in todo])
+        found = self._call(mode, [texts[i] for i in todo], marks=marks)
         if found is None:  # blocks did not line up: one call per text
             found = []
             for i in todo:
-                single = self._call(mode, [texts[i]])
+                single = self._call(mode, [texts[i]], marks=marks)
                 if single is None:
                     raise EngineFailure(f"apertium {mode}: output does not line up with the input")
                 found.extend(single)
@@ -155,11 +177,12 @@ class ApertiumEngine:
             outputs[i] = translation
         return outputs
 
-    def _call(self, mode: str, texts: list[str]) -> list[str] | None:
-        """One ``apertium`` process for ``texts``; None when the output blocks are not one per input."""
+    def _call(self, mode: str, texts: list[str], *, marks: bool = False) -> list[str] | None:
+        """One ``apertium`` process for ``texts`` (marked with ``marks`` or ``mark_unknown``); None when the
+        output blocks are not one per input."""
         document = "\n".join(f'<p data-i="{i}">{html.escape(text.replace(chr(0), ""), quote=False)}</p>'
                              for i, text in enumerate(texts)) + "\n"
-        argv = [self.command, *([] if self.mark_unknown else ["-u"]), "-f", "html-noent", mode]
+        argv = [self.command, *([] if marks or self.mark_unknown else ["-u"]), "-f", "html-noent", mode]
         timeout_s = self.timeout_s + self.seconds_per_char * len(document)
         self.process_calls += 1
         try:

@@ -26,7 +26,8 @@ from typing import Mapping
 from models.translation.engine import TranslationError, UnknownLanguage
 from models.translation.languages import is_un_language
 
-__all__ = ["Glossary", "GlossaryError", "Protected", "Replacement", "placeholder"]
+__all__ = ["Glossary", "GlossaryError", "Protected", "Replacement", "placeholder", "placeholder_indices",
+           "placeholder_pattern"]
 
 _PLACEHOLDER_ANY = re.compile(r"ZXQ\s*\d+\s*QXZ", re.IGNORECASE)
 _NO_WORD_SPACES = {"zh"}  # scripts written without spaces: a term may sit between any two characters
@@ -38,6 +39,17 @@ class GlossaryError(TranslationError, ValueError):
 
 def placeholder(index: int) -> str:
     return f"ZXQ{index}QXZ"
+
+
+def placeholder_pattern(token: str) -> re.Pattern[str]:
+    """Where ``token`` (a :func:`placeholder`) came out of an engine, tolerating spaces and case changes."""
+    return re.compile(re.escape(token[:3]) + r"\s*" + re.escape(token[3:-3]) + r"\s*" + re.escape(token[-3:]),
+                      re.IGNORECASE)
+
+
+def placeholder_indices(text: str) -> set[int]:
+    """The indices of the placeholders already in ``text`` (so that new ones can be numbered past them)."""
+    return {int(re.sub(r"\D", "", m.group(0))) for m in _PLACEHOLDER_ANY.finditer(text)}
 
 
 @dataclass(frozen=True)
@@ -62,8 +74,7 @@ class Protected:
         """Placeholders replaced by renderings; None if any placeholder did not come back exactly once."""
         result = translated
         for r in self.replacements:
-            pattern = re.compile(re.escape(r.placeholder[:3]) + r"\s*" + r.placeholder[3:-3] + r"\s*"
-                                 + re.escape(r.placeholder[-3:]), re.IGNORECASE)
+            pattern = placeholder_pattern(r.placeholder)
             if len(pattern.findall(result)) != 1:
                 return None
             result = pattern.sub(lambda _m, rendering=r.rendering: rendering, result)
