@@ -74,13 +74,7 @@ class Settings(BaseSettings):
     @field_validator("overlay_frame_ancestors", mode="before")
     @classmethod
     def _ancestors(cls, value: object) -> list[str]:
-        if isinstance(value, str):
-            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-        sources = [str(source).strip().rstrip("/") for source in value or [] if str(source).strip()]
-        for source in sources:
-            if source not in ("*", "'self'", "'none'") and not _ORIGIN.fullmatch(source):
-                raise ValueError(f"{source!r} is not an origin such as https://webcast.example.org, 'self' or *")
-        return sources or ["'none'"]
+        return _origin_list(value, ("*", "'self'", "'none'"), "https://webcast.example.org, 'self' or *") or ["'none'"]
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":
@@ -95,13 +89,7 @@ class Settings(BaseSettings):
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> list[str]:
-        if isinstance(value, str):
-            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-        origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
-        for origin in origins:
-            if origin != "*" and not _ORIGIN.fullmatch(origin):
-                raise ValueError(f"{origin!r} is not an origin such as https://captions.example.org (no path)")
-        return origins
+        return _origin_list(value, ("*",), "https://captions.example.org (no path)")
 
     @model_validator(mode="after")
     def _log_format(self) -> "Settings":
@@ -124,3 +112,14 @@ def settings_problems(exc: ValidationError) -> list[str]:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _origin_list(value: object, keywords: tuple[str, ...], example: str) -> list[str]:
+    """A list setting of origins, from JSON or comma-separated text; each an origin or one of ``keywords``."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+    origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
+    for origin in origins:
+        if origin not in keywords and not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"{origin!r} is not an origin such as {example}")
+    return origins
