@@ -128,8 +128,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = Broker(settings.viewer_queue_events)
     app.state.sockets = OpenSockets(ingest_idle_timeout_s=settings.ingest_idle_timeout_s)
     app.state.metrics = ServiceMetrics(app.state)
-    app.state.rate_limits = RateLimits(auth_failures_per_minute=settings.auth_failures_per_minute,
-                                       search_per_minute=settings.search_per_minute)
+    app.state.rate_limits = RateLimits(
+        auth_failures_per_minute=settings.auth_failures_per_minute, search_per_minute=settings.search_per_minute,
+        join_code_failures_per_session_per_minute=settings.join_code_failures_per_session_per_minute)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_origins:  # otherwise no CORS headers at all: this origin only
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,

@@ -57,11 +57,15 @@ class Settings(BaseSettings):
                                           "empty: this origin only")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413")
     auth_failures_per_minute: int = Field(
-        20, ge=1, description="Wrong tokens or join codes one client address may present per minute before 429")
+        20, ge=1, description="Different unknown tokens one client address may present a minute, and different "
+                              "wrong join codes for one session, before 429 (known tokens are never refused)")
     session_end_grace_s: float = Field(
         90.0, ge=0, description="A session ends this long after its last ingest client stopped, unless one "
                                 "reconnects (floorcast stream --retry-for continues the same session)")
     session_idle_timeout_s: float = Field(1800.0, gt=0, description="A live session that gets no audio this long ends")
+    join_code_failures_per_session_per_minute: int = Field(
+        100, ge=1, description="Different wrong join codes for one session a minute, from all addresses together, "
+                               "before that session's join code is refused (429) until the window moves")
     search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
     ingest_idle_timeout_s: float = Field(
         300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
