@@ -13,6 +13,7 @@ from functools import partial
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from captions_store.store import Store
 from models.cpu_priority import call_lowered
@@ -136,7 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
-    app.add_middleware(SecurityHeaders)  # added last, so outermost: also on the 413s and CORS answers
+    app.add_middleware(SecurityHeaders)  # outermost but one: also on the 413s and CORS answers
+    if settings.trusted_proxies:  # outermost: every layer sees the client the proxy saw (run uvicorn without its own)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)

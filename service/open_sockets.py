@@ -31,7 +31,7 @@ from typing import Literal
 
 from fastapi import WebSocket
 
-from service.auth import Principal
+from service.auth import Principal, client_address
 from service.periodic import Periodic
 from service.protocol import CloseCode
 from service.ws_common import close
@@ -52,12 +52,20 @@ class OpenSocket:
     last_audio: float = field(default_factory=time.monotonic)
     cut_reason: str | None = None  # set once this registry has closed it
 
+    @property
+    def address(self) -> str:
+        return client_address(self.websocket)
+
 
 class OpenSockets:
     def __init__(self, *, ingest_idle_timeout_s: float) -> None:
         self.ingest_idle_timeout_s = ingest_idle_timeout_s
         self._open: set[OpenSocket] = set()
         self._watch: Periodic | None = None
+
+    def open_from(self, address: str) -> int:
+        """How many websockets are open from this client address (the cap per client)."""
+        return sum(1 for entry in self._open if entry.address == address)
 
     # -- registration -------------------------------------------------------------------------
     @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
@@ -70,6 +71,21 @@ class Settings(BaseSettings):
     ingest_idle_timeout_s: float = Field(
         300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
                                  "freed")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="A connection's request line and headers must arrive within this long, "
+                                        "else 408 and the connection is closed (slow-header clients)")
+    max_connections: int = Field(
+        4000, ge=10, description="Connections (HTTP and websockets) one instance holds; a new one beyond gets 503")
+    max_sockets_per_client: int = Field(
+        1000, ge=1, description="Open websockets from one client address (a venue's NAT: every delegate's "
+                                "phone); one more is closed 1013")
+    max_live_sessions_per_token: int = Field(
+        20, ge=1, description="Live sessions one captioner token may have created on an instance at once; the "
+                              "next POST /v1/sessions gets 409 until one ends (admin tokens are not capped)")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Peers whose X-Forwarded-For/-Proto are believed (the reverse proxy in "
+                                          "front): addresses or networks, comma-separated, or \"*\"; empty (the "
+                                          "default): none, the client address is the peer's")
     overlay_frame_ancestors: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Who may frame the webcast overlay (/overlay/...): origins, "
                                                    "'self' or \"*\" (any; the default); every other page may "
@@ -79,6 +95,21 @@ class Settings(BaseSettings):
     @classmethod
     def _ancestors(cls, value: object) -> list[str]:
         return _origin_list(value, ("*", "'self'", "'none'"), "https://webcast.example.org, 'self' or *") or ["'none'"]
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        proxies = [str(proxy).strip() for proxy in value or [] if str(proxy).strip()]
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r} is not an address or network such as 10.0.0.5 or 172.28.0.0/24"
+                                     ) from None
+        return proxies
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":
