@@ -13,6 +13,7 @@ from functools import partial
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from captions_store.store import Store
 from models.cpu_priority import call_lowered
@@ -128,14 +129,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.broker = Broker(settings.viewer_queue_events)
     app.state.sockets = OpenSockets(ingest_idle_timeout_s=settings.ingest_idle_timeout_s)
     app.state.metrics = ServiceMetrics(app.state)
-    app.state.rate_limits = RateLimits(auth_failures_per_minute=settings.auth_failures_per_minute,
-                                       search_per_minute=settings.search_per_minute)
+    app.state.rate_limits = RateLimits(
+        auth_failures_per_minute=settings.auth_failures_per_minute, search_per_minute=settings.search_per_minute,
+        join_code_failures_per_session_per_minute=settings.join_code_failures_per_session_per_minute)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.allowed_origins:  # otherwise no CORS headers at all: this origin only
         app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
-    app.add_middleware(SecurityHeaders)  # added last, so outermost: also on the 413s and CORS answers
+    app.add_middleware(SecurityHeaders)  # outermost but one: also on the 413s and CORS answers
+    if settings.trusted_proxies:  # outermost: every layer sees the client the proxy saw (run uvicorn without its own)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     install_error_handlers(app)
     app.include_router(routes_tokens.router, responses=ERROR_RESPONSES)
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)

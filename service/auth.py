@@ -17,8 +17,9 @@ session's join code (``?code=``).
 Refusals: **401** (websocket close 4401) for a missing, unknown, expired or
 revoked token or a wrong join code, with ``WWW-Authenticate: Bearer``; **403**
 (4403) for a good token whose role or session does not allow the request;
-**429** (4429) once a client address has presented too many wrong credentials
-(:mod:`service.rate_limit`). Bodies are ``{"detail": "..."}``; no refusal
+**429** (4429) for an unknown token from an address that presented too many, or
+a join code for a session with too many wrong guesses (:mod:`service.rate_limit`:
+a known token is never refused for anyone's failures). Bodies are ``{"detail": "..."}``; no refusal
 repeats what was presented.
 """
 
@@ -37,7 +38,7 @@ from captions_store.records import SessionAccess
 from captions_store.store import NotFound
 from captions_store.tokens_store import join_code_matches, normalise_join_code
 from service.protocol import CloseCode
-from service.rate_limit import GuessLimit, RateLimited, WindowLimit
+from service.rate_limit import GuessLimit, RateLimited, RateLimits, WindowLimit
 
 __all__ = ["Principal", "AccessDenied", "Unauthorized", "Forbidden", "TooManyAttempts", "token_ok", "bearer",
            "client_address", "identify", "watch_access", "session_access", "Requires", "SessionWatcher",
@@ -119,27 +120,33 @@ def client_address(connection: HTTPConnection) -> str:
     return connection.client.host if connection.client else "unknown"
 
 
-def _failures(app: FastAPI) -> GuessLimit:
-    return app.state.rate_limits.auth_failures
+def _limits(app: FastAPI) -> RateLimits:
+    return app.state.rate_limits
 
 
-def _check_not_locked_out(app: FastAPI, client: str) -> None:
+def _refuse_if_over(*checks: tuple[GuessLimit, str]) -> None:
     try:
-        _failures(app).check(client)
+        for limit, key in checks:
+            limit.check(key)
     except RateLimited as exc:
         raise TooManyAttempts(str(exc), retry_after_s=exc.retry_after_s) from None
 
 
 async def identify(app: FastAPI, presented: str | None, client: str) -> Principal | None:
-    """The principal a presented token stands for; None when none was presented."""
+    """The principal a presented token stands for; None when none was presented.
+
+    A known token is never refused for failures (its own address's or anyone's):
+    only unknown tokens count, and only they are refused once the address is over.
+    """
     if not presented:
         return None
-    _check_not_locked_out(app, client)
     if token_ok(presented, app.state.settings.admin_token):
         return Principal("admin", via="admin_token")
     record = await asyncio.to_thread(app.state.store.token_for, presented)
     if record is None:
-        _failures(app).failed(client, presented)
+        failures = _limits(app).token_failures
+        _refuse_if_over((failures, client))
+        failures.failed(client, presented)
         raise Unauthorized("unknown token")
     now = datetime.now(timezone.utc)
     state = record.state(now)
@@ -148,6 +155,19 @@ async def identify(app: FastAPI, presented: str | None, client: str) -> Principa
     if record.last_used_at is None or now - record.last_used_at > timedelta(seconds=LAST_USED_EVERY_S):
         await asyncio.to_thread(app.state.store.touch_token, record.id, now)
     return Principal(record.role, record.session_id, record.id)
+
+
+def _try_join_code(app: FastAPI, access: SessionAccess | None, session_id: str, code: str, client: str) -> bool:
+    """Whether ``code`` is the session's join code, counting a wrong one against this address and the session."""
+    limits = _limits(app)
+    target = f"{client} {session_id}"  # the guess's target: this session, from this address
+    _refuse_if_over((limits.code_failures, target), (limits.session_code_failures, session_id))
+    if access is not None and join_code_matches(code, access.join_code):
+        return True
+    guess = normalise_join_code(code)
+    limits.code_failures.failed(target, guess)
+    limits.session_code_failures.failed(session_id, guess)
+    return False
 
 
 async def session_access(app: FastAPI, session_id: str) -> SessionAccess | None:
@@ -170,10 +190,8 @@ async def watch_access(app: FastAPI, principal: Principal | None, session_id: st
     if access is not None and access.public:
         return principal or Principal("viewer", session_id, via="public")
     if code:
-        _check_not_locked_out(app, client)
-        if access is not None and join_code_matches(code, access.join_code):
+        if _try_join_code(app, access, session_id, code, client):
             return Principal("viewer", session_id, via="join_code")
-        _failures(app).failed(client, f"code {session_id} {normalise_join_code(code)}")
         raise Unauthorized("wrong join code")
     if principal is None:
         raise Unauthorized("this session needs a token or its join code")

@@ -49,6 +49,7 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
     """Run the captioning service."""
     import uvicorn
 
+    from service import http_limits
     from service.app import create_app
     from service.logging_setup import configure_logging
 
@@ -60,8 +61,24 @@ def serve(host: Optional[str] = typer.Option(None, help="Bind address (FLOORCAST
         console.print(f"admin token (set FLOORCAST_ADMIN_TOKEN to choose one): [bold]{settings.admin_token}[/]")
         console.print(f"viewer: http://{settings.host}:{settings.port}/?token={settings.admin_token}")
     configure_logging(settings.log_format)
+    _raise_open_file_limit(settings.max_connections + 256)  # connections, plus the store, models and logs
+    # proxy headers: the app believes them from FLOORCAST_TRUSTED_PROXIES only (uvicorn's own would trust 127.0.0.1)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", log_config=None,
-                ws_max_size=16 * 1024 * 1024, ws_ping_interval=20.0, ws_ping_timeout=60.0)
+                ws_max_size=16 * 1024 * 1024, ws_ping_interval=20.0, ws_ping_timeout=60.0, http=http_limits.PROTOCOL,
+                proxy_headers=False, timeout_keep_alive=5)
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    """Lift the soft open-file limit towards ``wanted`` (up to the hard limit) so the connection cap is reached
+    before the process runs out of descriptors."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < wanted:
+        console.print(f"[yellow]open-file limit {target} is below FLOORCAST_MAX_CONNECTIONS + 256 ({wanted})[/]")
 
 
 @models_app.command("list")

@@ -31,7 +31,8 @@ from typing import Literal
 
 from fastapi import WebSocket
 
-from service.auth import Principal
+from service.auth import Principal, client_address
+from service.periodic import Periodic
 from service.protocol import CloseCode
 from service.ws_common import close
 
@@ -51,12 +52,20 @@ class OpenSocket:
     last_audio: float = field(default_factory=time.monotonic)
     cut_reason: str | None = None  # set once this registry has closed it
 
+    @property
+    def address(self) -> str:
+        return client_address(self.websocket)
+
 
 class OpenSockets:
     def __init__(self, *, ingest_idle_timeout_s: float) -> None:
         self.ingest_idle_timeout_s = ingest_idle_timeout_s
         self._open: set[OpenSocket] = set()
-        self._task: asyncio.Task | None = None
+        self._watch: Periodic | None = None
+
+    def open_from(self, address: str) -> int:
+        """How many websockets are open from this client address (the cap per client)."""
+        return sum(1 for entry in self._open if entry.address == address)
 
     # -- registration -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -118,20 +127,13 @@ class OpenSockets:
 
     # -- the watch ----------------------------------------------------------------------------
     def start(self, store) -> "OpenSockets":
-        self._task = asyncio.create_task(self._run(store), name="open-sockets")
+        async def round_() -> None:
+            self.check_idle_ingests(time.monotonic())
+            await self.check_credentials(store)  # the store is down: keep what is open, try next round
+        self._watch = Periodic("open-sockets", round_, every_s=CHECK_EVERY_S)
+        self._watch.start()
         return self
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self, store) -> None:
-        while True:
-            await asyncio.sleep(CHECK_EVERY_S)
-            try:
-                self.check_idle_ingests(time.monotonic())
-                await self.check_credentials(store)
-            except Exception:  # the store is down: keep what is open, try again next round
-                log.exception("could not check open websockets' credentials; retrying")
+        if self._watch is not None:
+            await self._watch.stop()

@@ -12,7 +12,8 @@ application codes otherwise)::
     1007  invalid payload (bad JSON, unknown message, odd-length PCM frame)
     1009  message too big (frame over the configured limit, 1 MiB by default)
     1011  internal error (the recogniser failed; other sessions unaffected)
-    1013  try again later (viewer fell too far behind; ingest: another instance records the session)
+    1013  try again later (viewer fell too far behind; ingest: another instance records the session;
+          too many websockets open from this client address)
     4400  bad request (unknown ``lang`` or ``source`` on the captions websocket)
     4401  missing, unknown, expired or revoked token; wrong join code; also when the token of an open
           socket is revoked or expires
@@ -21,7 +22,7 @@ application codes otherwise)::
     4404  unknown session or channel
     4408  ingest: no audio for the ingest idle timeout (the channel is freed)
     4409  the channel already has an ingest client / session has ended
-    4429  too many failed token or join-code attempts from this address; retry later
+    4429  too many unknown tokens from this address, or wrong join codes for this session; retry later
 """
 
 from __future__ import annotations

@@ -4,20 +4,22 @@
 only when the model is loaded, the store answers a trivial query within
 :data:`STORE_TIMEOUT_S` and the store writer's thread is alive; otherwise 503
 with what is not ready. Neither needs a token nor says more than that.
-``/metrics`` is open unless ``FLOORCAST_METRICS_TOKEN`` is set, then it asks
-for that Bearer token.
+``/metrics`` asks for the Bearer token ``FLOORCAST_METRICS_TOKEN``; with none
+set, it answers loopback clients only (a Prometheus on the same host) and 403
+to everyone else — behind a proxy, the client is the one the trusted proxy saw.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from service.auth import token_ok
+from service.auth import client_address, token_ok
 
 __all__ = ["router", "Health", "Readiness", "STORE_TIMEOUT_S"]
 
@@ -67,9 +69,13 @@ async def _store_check(store) -> str:
 @router.get("/metrics", response_class=Response,
             responses={200: {"content": {"text/plain": {}, "application/openmetrics-text": {}},
                              "description": "Prometheus text format, or OpenMetrics if asked for"},
-                       401: {"description": "FLOORCAST_METRICS_TOKEN is set and was not given"}})
+                       401: {"description": "FLOORCAST_METRICS_TOKEN is set and was not given"},
+                       403: {"description": "No FLOORCAST_METRICS_TOKEN is set and the client is not on loopback"}})
 async def metrics(request: Request) -> Response:
     expected = request.app.state.settings.metrics_token
+    if not expected and not _loopback(client_address(request)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "metrics are served to loopback clients only; set "
+                                                       "FLOORCAST_METRICS_TOKEN to scrape from elsewhere")
     if expected:
         header = request.headers.get("authorization") or ""
         presented = header[7:].strip() if header[:7].lower() == "bearer " else None
@@ -78,3 +84,10 @@ async def metrics(request: Request) -> Response:
                                 headers={"WWW-Authenticate": "Bearer"})
     body, content_type = request.app.state.metrics.render(request.headers.get("accept"))
     return Response(body, headers={"content-type": content_type})
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # "unknown" or a unix socket's peer
+        return False

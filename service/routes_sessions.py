@@ -80,10 +80,16 @@ def _live(request: Request, session_id: str) -> LiveSession:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SessionPublic)
 async def create_session(spec: SessionCreate, request: Request, principal: SessionMaker) -> SessionPublic:
+    cap = request.app.state.settings.max_live_sessions_per_token  # captioners' tokens; admins are not capped
+    running = sum(1 for s in _registry(request).all() if s.created_by == principal.key and s.status == "live")
+    if principal.role != "admin" and running >= cap:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"this token runs {running} live sessions, the most it may "
+                                                      f"(FLOORCAST_MAX_LIVE_SESSIONS_PER_TOKEN); end one first")
     try:
         session = _registry(request).create(spec)
     except SessionError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    session.created_by = principal.key
     try:
         await asyncio.to_thread(_store(request).create_session, session.record())
     except Exception:

@@ -19,7 +19,6 @@ whose audio went to another instance is dropped from this registry, not ended.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import datetime, timezone
@@ -27,6 +26,7 @@ from typing import Literal
 
 from fastapi import FastAPI
 
+from service.periodic import Periodic
 from service.protocol import CloseCode
 from service.session_access import release_if_idle
 from service.sessions import LiveSession
@@ -69,31 +69,26 @@ class LifecycleWatch:
         self._app = app
         self._grace_s = grace_s
         self._idle_timeout_s = idle_timeout_s
-        self._task: asyncio.Task | None = None
+        self._watch = Periodic("session-lifecycle", self._end_due_sessions, every_s=CHECK_EVERY_S)
 
     def start(self) -> "LifecycleWatch":
-        self._task = asyncio.create_task(self._run(), name="session-lifecycle")
+        self._watch.start()
         return self
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._watch.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(CHECK_EVERY_S)
-            for session in self._app.state.registry.all():
-                reason = due_reason(session, time.monotonic(), grace_s=self._grace_s,
-                                    idle_timeout_s=self._idle_timeout_s)
-                if reason is None:
-                    continue
-                try:
-                    if await self._recorded_here(session):
-                        await end_session(self._app, session, reason)
-                except Exception:  # the store or Redis is down: try again on the next round
-                    log.exception("could not end session %s (%s); retrying", session.id, reason)
+    async def _end_due_sessions(self) -> None:
+        for session in self._app.state.registry.all():
+            reason = due_reason(session, time.monotonic(), grace_s=self._grace_s,
+                                idle_timeout_s=self._idle_timeout_s)
+            if reason is None:
+                continue
+            try:
+                if await self._recorded_here(session):
+                    await end_session(self._app, session, reason)
+            except Exception:  # the store or Redis is down: try again on the next round
+                log.exception("could not end session %s (%s); retrying", session.id, reason)
 
     async def _recorded_here(self, session: LiveSession) -> bool:
         app = self._app

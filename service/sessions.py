@@ -88,6 +88,7 @@ class LiveSession:
         self.allowed_languages = allowed
         self.created_at = time.time()
         self.status = "live"
+        self.created_by: str | None = None  # the key of the principal that created it here (the cap per token)
         self.ended_at: float | None = None
         self.audio_at = time.monotonic()  # newest audio frame (or creation)
         self.ingests = 0  # ingest websockets connected now

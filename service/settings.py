@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import secrets
@@ -57,15 +58,34 @@ class Settings(BaseSettings):
                                           "empty: this origin only")
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="Largest HTTP request body; larger ones get 413")
     auth_failures_per_minute: int = Field(
-        20, ge=1, description="Wrong tokens or join codes one client address may present per minute before 429")
+        20, ge=1, description="Different unknown tokens one client address may present a minute, and different "
+                              "wrong join codes for one session, before 429 (known tokens are never refused)")
     session_end_grace_s: float = Field(
         90.0, ge=0, description="A session ends this long after its last ingest client stopped, unless one "
                                 "reconnects (floorcast stream --retry-for continues the same session)")
     session_idle_timeout_s: float = Field(1800.0, gt=0, description="A live session that gets no audio this long ends")
+    join_code_failures_per_session_per_minute: int = Field(
+        100, ge=1, description="Different wrong join codes for one session a minute, from all addresses together, "
+                               "before that session's join code is refused (429) until the window moves")
     search_per_minute: int = Field(60, ge=1, description="Searches per minute per token before 429")
     ingest_idle_timeout_s: float = Field(
         300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
                                  "freed")
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="A connection's request line and headers must arrive within this long, "
+                                        "else 408 and the connection is closed (slow-header clients)")
+    max_connections: int = Field(
+        4000, ge=10, description="Connections (HTTP and websockets) one instance holds; a new one beyond gets 503")
+    max_sockets_per_client: int = Field(
+        1000, ge=1, description="Open websockets from one client address (a venue's NAT: every delegate's "
+                                "phone); one more is closed 1013")
+    max_live_sessions_per_token: int = Field(
+        20, ge=1, description="Live sessions one captioner token may have created on an instance at once; the "
+                              "next POST /v1/sessions gets 409 until one ends (admin tokens are not capped)")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Peers whose X-Forwarded-For/-Proto are believed (the reverse proxy in "
+                                          "front): addresses or networks, comma-separated, or \"*\"; empty (the "
+                                          "default): none, the client address is the peer's")
     overlay_frame_ancestors: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Who may frame the webcast overlay (/overlay/...): origins, "
                                                    "'self' or \"*\" (any; the default); every other page may "
@@ -74,13 +94,22 @@ class Settings(BaseSettings):
     @field_validator("overlay_frame_ancestors", mode="before")
     @classmethod
     def _ancestors(cls, value: object) -> list[str]:
+        return _origin_list(value, ("*", "'self'", "'none'"), "https://webcast.example.org, 'self' or *") or ["'none'"]
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> list[str]:
         if isinstance(value, str):
             value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-        sources = [str(source).strip().rstrip("/") for source in value or [] if str(source).strip()]
-        for source in sources:
-            if source not in ("*", "'self'", "'none'") and not _ORIGIN.fullmatch(source):
-                raise ValueError(f"{source!r} is not an origin such as https://webcast.example.org, 'self' or *")
-        return sources or ["'none'"]
+        proxies = [str(proxy).strip() for proxy in value or [] if str(proxy).strip()]
+        for proxy in proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise ValueError(f"{proxy!r} is not an address or network such as 10.0.0.5 or 172.28.0.0/24"
+                                     ) from None
+        return proxies
 
     @model_validator(mode="after")
     def _token(self) -> "Settings":
@@ -95,13 +124,7 @@ class Settings(BaseSettings):
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _origins(cls, value: object) -> list[str]:
-        if isinstance(value, str):
-            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-        origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
-        for origin in origins:
-            if origin != "*" and not _ORIGIN.fullmatch(origin):
-                raise ValueError(f"{origin!r} is not an origin such as https://captions.example.org (no path)")
-        return origins
+        return _origin_list(value, ("*",), "https://captions.example.org (no path)")
 
     @model_validator(mode="after")
     def _log_format(self) -> "Settings":
@@ -124,3 +147,14 @@ def settings_problems(exc: ValidationError) -> list[str]:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _origin_list(value: object, keywords: tuple[str, ...], example: str) -> list[str]:
+    """A list setting of origins, from JSON or comma-separated text; each an origin or one of ``keywords``."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+    origins = [str(origin).strip().rstrip("/") for origin in value or [] if str(origin).strip()]
+    for origin in origins:
+        if origin not in keywords and not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"{origin!r} is not an origin such as {example}")
+    return origins

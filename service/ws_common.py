@@ -53,7 +53,8 @@ async def _principal(websocket: WebSocket, session_id: str, action: Literal["aud
 
 
 async def accept_for(websocket: WebSocket, session_id: str, action: Literal["audio", "captions"]) -> Principal | None:
-    """Accept, then return who is asking, or close (4403 origin or role, 4401 credential, 4429) and return None.
+    """Accept, then return who is asking, or close and return None: 4403 origin or role, 1013 too many
+    websockets from this address (``FLOORCAST_MAX_SOCKETS_PER_CLIENT``), 4401 credential, 4429.
 
     Accepting first lets the client read the close code and reason; a refusal
     during the handshake would only show an HTTP 403.
@@ -61,6 +62,11 @@ async def accept_for(websocket: WebSocket, session_id: str, action: Literal["aud
     await websocket.accept()
     if not origin_allowed(websocket):
         await close(websocket, CloseCode.FORBIDDEN, "this page's origin may not open floorcast websockets")
+        return None
+    cap, address = websocket.app.state.settings.max_sockets_per_client, client_address(websocket)
+    if websocket.app.state.sockets.open_from(address) >= cap:
+        await close(websocket, CloseCode.TRY_AGAIN_LATER,
+                    f"{cap} websockets are open from this address already; close one or retry later")
         return None
     try:
         return await _principal(websocket, session_id, action)

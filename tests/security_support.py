@@ -23,12 +23,13 @@ from websockets.exceptions import ConnectionClosed
 
 from support import LiveServer, ServerProcess
 
-__all__ = ["ALLOWED_ORIGIN", "AUTH_FAILURES_PER_MINUTE", "SEARCH_PER_MINUTE", "WHO", "SecureServer", "secure_server",
+__all__ = ["ALLOWED_ORIGIN", "AUTH_FAILURES_PER_MINUTE", "SEARCH_PER_MINUTE", "JOIN_CODE_FAILURES_PER_SESSION", "WHO", "SecureServer", "secure_server",
            "fresh_address", "http_client", "ws_outcome", "WsOutcome"]
 
 ALLOWED_ORIGIN = "https://captions.example.org"
 AUTH_FAILURES_PER_MINUTE = 5
 SEARCH_PER_MINUTE = 5
+JOIN_CODE_FAILURES_PER_SESSION = 12
 _addresses = (f"127.0.{n // 250}.{2 + n % 250}" for n in itertools.count())
 
 
@@ -119,7 +120,8 @@ def secure_server(base_model, data_dir, tmp_path_factory) -> SecureServer:
     env = {"FLOORCAST_DATABASE_URL": f"sqlite:///{database}", "FLOORCAST_TRANSLATION": "false",
            "FLOORCAST_ALLOWED_ORIGINS": json.dumps([ALLOWED_ORIGIN]),
            "FLOORCAST_AUTH_FAILURES_PER_MINUTE": str(AUTH_FAILURES_PER_MINUTE),
-           "FLOORCAST_SEARCH_PER_MINUTE": str(SEARCH_PER_MINUTE)}
+           "FLOORCAST_SEARCH_PER_MINUTE": str(SEARCH_PER_MINUTE),
+           "FLOORCAST_JOIN_CODE_FAILURES_PER_SESSION_PER_MINUTE": str(JOIN_CODE_FAILURES_PER_SESSION)}
     with ServerProcess(data_dir, root / "server.log", env=env) as process:
         live = process.live
         created = {name: live.create_session(title=f"Session {name}", public=name == "P") for name in "ABP"}

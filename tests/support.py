@@ -297,7 +297,8 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory", "--host", "127.0.0.1",
                    "--port", str(self.port), "--log-level", "warning", "--ws-max-size", str(16 * 1024 * 1024),
-                   "--ws-ping-interval", "20", "--ws-ping-timeout", "60"]
+                   "--ws-ping-interval", "20", "--ws-ping-timeout", "60",
+                   "--http", "service.http_limits:LimitedHttpProtocol", "--no-proxy-headers"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.live.pid = self.process.pid

@@ -228,3 +228,15 @@ def test_deploy_doc_lists_every_setting_and_cites_measured_results_that_exist():
     assert not missing, f"docs/deploy.md does not describe {missing}"
     cited = set(re.findall(r"bench/results/[\w.-]+\.json", doc))
     assert cited and all((REPO_ROOT / path).is_file() for path in cited), cited
+
+
+def test_instances_believe_forwarded_addresses_from_the_proxy_only(compose):
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    import ipaddress
+
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name in INSTANCES:
+        environment = compose["services"][name]["environment"]
+        assert environment["FLOORCAST_TRUSTED_PROXIES"] == proxy_address
+        assert "FORWARDED_ALLOW_IPS" not in environment  # uvicorn's own is off in floorcast serve

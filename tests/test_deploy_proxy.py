@@ -2,7 +2,7 @@
 
 The configuration is used as written, with its upstream hosts and its port pointed at loopback,
 inside a minimal main nginx.conf. The two instances share one data dir (SQLite) and, as in
-docker-compose.yml, one admin token and ``FORWARDED_ALLOW_IPS=*``. nginx comes from
+docker-compose.yml, one admin token and the proxy as ``FLOORCAST_TRUSTED_PROXIES``. nginx comes from
 ``apt-get install nginx``; without it these tests are skipped.
 """
 
@@ -81,7 +81,7 @@ def proxied(tmp_path_factory):
     root = tmp_path_factory.mktemp("proxied")
     (root / "data").mkdir()
     token = secrets.token_urlsafe(24)
-    env = {"FLOORCAST_ADMIN_TOKEN": token, "FLOORCAST_TRANSLATION": "false", "FORWARDED_ALLOW_IPS": "*",
+    env = {"FLOORCAST_ADMIN_TOKEN": token, "FLOORCAST_TRANSLATION": "false", "FLOORCAST_TRUSTED_PROXIES": "127.0.0.1",
            "FLOORCAST_AUTH_FAILURES_PER_MINUTE": "3"}
     instances = {name: ServerProcess(root / "data", root / f"{name}.log", model="tiny.en", env=env)
                  for name in INSTANCES}
@@ -216,8 +216,8 @@ def test_audio_moves_to_the_other_instance_when_its_instance_dies(proxied):
 
 @pytest.mark.model
 def test_the_client_address_the_instances_see_is_the_one_the_proxy_saw(proxied):
-    """Instances trust X-Forwarded-For (FORWARDED_ALLOW_IPS=*, as in docker-compose.yml) and count the
-    different wrong tokens each client address presents; a guesser that sends its own X-Forwarded-For
+    """Instances believe X-Forwarded-For from the proxy only (FLOORCAST_TRUSTED_PROXIES, as in
+    docker-compose.yml) and count the different wrong tokens each client address presents; a guesser that sends its own X-Forwarded-For
     must not get a fresh count. Last in this module: it locks 127.0.0.1 out of both instances for a minute."""
     def guess(client: httpx.Client, forged_address: str) -> int:
         headers = {"Authorization": f"Bearer {secrets.token_urlsafe(24)}", "X-Forwarded-For": forged_address}

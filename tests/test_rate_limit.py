@@ -43,7 +43,7 @@ def test_the_window_moves_with_the_events_not_with_the_clock():
 
 
 def test_each_different_wrong_credential_counts_once():
-    guesses = GuessLimit(3, window_s=30)
+    guesses = GuessLimit("test", 3, window_s=30, refusal="too many wrong tokens or join codes")
     for _ in range(10):
         guesses.failed("10.0.0.1", "fc_stale_token")  # a page retrying the same stale token
     guesses.check("10.0.0.1")
@@ -58,11 +58,24 @@ def test_each_different_wrong_credential_counts_once():
 
 
 def test_the_services_limits_count_apart():
-    limits = RateLimits(auth_failures_per_minute=1, search_per_minute=2)
-    limits.auth_failures.failed("127.0.0.1", "a wrong token")
+    limits = RateLimits(auth_failures_per_minute=1, search_per_minute=2, join_code_failures_per_session_per_minute=3)
+    limits.token_failures.failed("127.0.0.1", "a wrong token")
     with pytest.raises(RateLimited):
-        limits.auth_failures.check("127.0.0.1")
-    assert not limits.search.exhausted("127.0.0.1")  # one name, two limits: separate counts
+        limits.token_failures.check("127.0.0.1")
+    limits.code_failures.check("127.0.0.1 SESSIONA")  # wrong tokens are no join-code guesses
+    assert not limits.search.exhausted("127.0.0.1")  # one name, several limits: separate counts
     limits.search.take("127.0.0.1")
     limits.search.take("127.0.0.1")
     assert limits.search.exhausted("127.0.0.1")
+
+
+def test_the_join_code_ceiling_of_a_session_counts_every_address():
+    limits = RateLimits(auth_failures_per_minute=5, search_per_minute=1, join_code_failures_per_session_per_minute=3)
+    for n, address in enumerate(["10.0.0.1", "10.0.0.2", "10.0.0.3"]):
+        limits.code_failures.failed(f"{address} S1", f"GUESS{n}")
+        limits.session_code_failures.failed("S1", f"GUESS{n}")
+        limits.code_failures.check(f"{address} S1")  # each address is far from its own figure
+    with pytest.raises(RateLimited) as refused:
+        limits.session_code_failures.check("S1")
+    assert "viewer token" in str(refused.value)
+    limits.session_code_failures.check("S2")

@@ -19,7 +19,8 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 
-from security_support import (ALLOWED_ORIGIN, AUTH_FAILURES_PER_MINUTE, SEARCH_PER_MINUTE, WHO, SecureServer,
+from security_support import (ALLOWED_ORIGIN, AUTH_FAILURES_PER_MINUTE, JOIN_CODE_FAILURES_PER_SESSION,
+                              SEARCH_PER_MINUTE, WHO, SecureServer,
                               fresh_address, http_client, secure_server, ws_outcome)  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.model]
@@ -304,33 +305,71 @@ def test_the_join_code_opens_its_own_private_session_only(secure_server):
     assert refused.code == 4401 and "join code" in refused.reason
 
 
-def test_wrong_join_codes_and_tokens_from_one_address_are_limited(secure_server):
-    a, code = secure_server.sessions["A"], secure_server.join_codes["A"]
+def test_wrong_join_codes_lock_that_session_from_that_address_only(secure_server):
+    """One guesser behind a venue's NAT: the session it guesses at is locked from there, nothing else is."""
+    a, b, code = secure_server.sessions["A"], secure_server.sessions["B"], secure_server.join_codes["A"]
     address = fresh_address()
     with http_client(secure_server.live, address=address) as client:
         for n in range(AUTH_FAILURES_PER_MINUTE):
             wrong = client.get(f"/v1/sessions/{a}", params={"code": f"WRONG{n:03d}"})
             assert_refused(wrong, 401)
-        locked = client.get(f"/v1/sessions/{a}", params={"code": code})  # even the right code, from here
+        locked = client.get(f"/v1/sessions/{a}", params={"code": code})  # even the right code, for this session
         assert_refused(locked, 429)
         assert 1 <= int(locked.headers["retry-after"]) <= 60
-        assert_refused(client.get("/v1/sessions", headers={"Authorization": f"Bearer {secure_server.live.token}"}),
-                       429)
+        # valid credentials from the same address are never locked out by the guesser's failures
+        assert client.get("/v1/sessions", headers={"Authorization": f"Bearer {secure_server.live.token}"}
+                          ).status_code == 200
+        viewer = {"Authorization": f"Bearer {secure_server.tokens['viewer_a']}"}
+        assert client.get(f"/v1/sessions/{a}", headers=viewer).status_code == 200
+        assert client.get(f"/v1/sessions/{b}", params={"code": secure_server.join_codes["B"]}).status_code == 200
     captions = "WS /v1/sessions/{session_id}/captions"
     outcome = asyncio.run(ws_outcome(_ws_url(secure_server, captions, "A", f"code={code}"), address=address))
     assert outcome.code == 4429 and "retry" in outcome.reason
+    with_token = asyncio.run(ws_outcome(_ws_url(secure_server, captions, "A"), address=address,
+                                        token=secure_server.tokens["viewer_a"], exchange=[{"type": "ping"}]))
+    assert with_token.code is None and with_token.messages[-1]["type"] == "pong"
     with http_client(secure_server.live, address=fresh_address()) as elsewhere:  # another address is not locked
         assert elsewhere.get(f"/v1/sessions/{a}", params={"code": code}).status_code == 200
     with http_client(secure_server.live, address=address) as client:  # no credential is no guess: still answered
         assert_refused(client.get(f"/v1/sessions/{a}"), 401)
 
+
+def test_unknown_tokens_are_limited_per_address_and_known_ones_never(secure_server):
     guesser = fresh_address()
     with http_client(secure_server.live, address=guesser) as client:
         for _ in range(AUTH_FAILURES_PER_MINUTE):
             unknown = f"fc_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
             assert_refused(client.get("/v1/sessions", headers={"Authorization": f"Bearer {unknown}"}), 401)
-        assert_refused(client.get("/v1/sessions", headers={"Authorization": f"Bearer {secure_server.live.token}"}),
-                       429)
+        unknown = f"fc_{secrets.token_hex(6)}_{secrets.token_urlsafe(32)}"
+        assert_refused(client.get("/v1/sessions", headers={"Authorization": f"Bearer {unknown}"}), 429)
+        for who in ("admin", "staff", "captioner"):
+            headers = {"Authorization": f"Bearer {secure_server.tokens[who]}"}
+            assert client.get("/v1/sessions", headers=headers).status_code == 200, who
+        code = secure_server.join_codes["A"]  # wrong tokens are no guesses at a join code
+        assert client.get(f"/v1/sessions/{secure_server.sessions['A']}", params={"code": code}).status_code == 200
+
+
+def test_a_guesser_spread_over_addresses_meets_the_sessions_ceiling(secure_server):
+    """Many addresses, each under its own figure: the session's join code closes, its tokens and others do not."""
+    target = secure_server.live.create_session(title="Guessed at")
+    other = secure_server.live.create_session(title="Not guessed at")
+    guesses = iter(range(10_000))
+    refused_at = None
+    for _ in range(JOIN_CODE_FAILURES_PER_SESSION // (AUTH_FAILURES_PER_MINUTE - 1) + 2):
+        with http_client(secure_server.live, address=fresh_address()) as client:
+            for _ in range(AUTH_FAILURES_PER_MINUTE - 1):
+                answer = client.get(f"/v1/sessions/{target['id']}", params={"code": f"G{next(guesses):05d}"})
+                if answer.status_code == 429:
+                    refused_at = refused_at or answer
+                else:
+                    assert_refused(answer, 401)
+    assert refused_at is not None and "viewer token" in refused_at.json()["detail"]
+    with http_client(secure_server.live, address=fresh_address()) as newcomer:
+        assert_refused(newcomer.get(f"/v1/sessions/{target['id']}", params={"code": target["join_code"]}), 429)
+        assert newcomer.get(f"/v1/sessions/{other['id']}", params={"code": other["join_code"]}).status_code == 200
+        viewer = secure_server.issue("viewer", None, session_id=target["id"])["token"]
+        assert newcomer.get(f"/v1/sessions/{target['id']}",
+                            headers={"Authorization": f"Bearer {viewer}"}).status_code == 200
 
 
 def test_the_same_wrong_token_again_is_no_new_guess(secure_server):

@@ -8,13 +8,14 @@ server and model -> captions back on the console and on a viewer.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import subprocess
 
 import pytest
 from playwright.async_api import async_playwright
 
-from support import CaptionViewer, reference_text, wer
+from support import SAMPLE_RATE_HZ, CaptionViewer, expect_close, reference_text, wer
 from web.browser import PageLog, caption_lines, launch, open_page, save_screenshot, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
@@ -157,3 +158,34 @@ def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server):
     assert low["rms"] == pytest.approx(0.5 / math.sqrt(2), rel=0.03)
     assert low["hz"] == pytest.approx(1000, rel=0.01)
     assert high["rms"] < 0.005, f"12 kHz leaked through at RMS {high['rms']:.4f}"
+
+
+def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav):
+    """A console left open elsewhere (or a stuck encoder) holds the floor: the captioner frees it from here."""
+    async def main() -> None:
+        session = server.create_session(title="Take-over")
+        async with server.ingest(session["id"]) as other:
+            await other.send(json.dumps({"type": "start", "encoding": "pcm_s16le", "sample_rate": SAMPLE_RATE_HZ,
+                                         "channels": 1}))
+            assert json.loads(await other.recv())["type"] == "ready"
+            async with async_playwright() as playwright:
+                browser = await launch(playwright, "--use-fake-device-for-media-stream",
+                                       "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={jfk_wav}")
+                log = PageLog()
+                console = await open_page(browser, server, f"/console?session={session['id']}", log=log)
+                await wait_for_text(console, "#session-code", f"^{session['id']}$")
+                assert await console.is_hidden("#take-over")
+                await console.click("#start")
+                await wait_for_text(console, "#audio-status", "already has an ingest", timeout_s=30)
+                assert await console.is_visible("#take-over")
+                await console.click("#take-over")
+                code, reason, _ = await expect_close(other)
+                assert (code, reason) == (4403, "disconnected by an operator")
+                await wait_for_text(console, "#audio-status", "^Streaming$", timeout_s=30)
+                assert await console.is_hidden("#take-over")
+                await console.click("#stop")
+                await wait_for_text(console, "#audio-status", r"^Stopped: ", timeout_s=60)
+                assert log.errors == [], log.errors
+                await browser.close()
+
+    asyncio.run(main())

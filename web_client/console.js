@@ -126,14 +126,16 @@ function setStreaming(on) {
   }
 }
 
-function ingestState(state, detail) {
+function ingestState(state, detail, close) {
   const status = $("audio-status");
+  if (state === "failed") $("take-over").hidden = !(close && close.code === 4409 && /already has an ingest/.test(close.reason));
+  else if (state !== "stopped") $("take-over").hidden = true;
   if (state === "connecting") say(status, "Connecting…");
   else if (state === "streaming") say(status, "Streaming");
   else if (state === "reconnecting") say(status, `Connection lost; reconnecting in ${detail} s (audio is kept)…`, true);
   else if (state === "failed") {
     say(status, detail, true);
-    stop();
+    stop({ failed: true });
   }
 }
 
@@ -152,23 +154,42 @@ async function start() {
   } catch (error) {
     say($("audio-status"), `The microphone cannot be used: ${error.message || error.name}`, true);
     capture = null;
-    await stop();
+    await stop({ failed: true });
   }
 }
 
-async function stop() {
+/** Stop the microphone and the ingest; ``failed``: something went wrong, and what stays on screen. */
+async function stop({ failed = false } = {}) {
   const [wasCapture, wasIngest] = [capture, ingest];
   capture = null;
   ingest = null;
   $("stop").disabled = true;
   if (wasCapture) await wasCapture.stop();
   if (wasIngest) {
-    say($("audio-status"), "Finishing the last captions…");
+    if (!failed) say($("audio-status"), "Finishing the last captions…");
     const stopped = await wasIngest.stop();
-    if (stopped) say($("audio-status"), `Stopped: ${stopped.audio_s.toFixed(1)} s of audio captioned.`);
-    else if (!$("audio-status").classList.contains("problem")) say($("audio-status"), "Stopped.");
+    if (failed) { /* the problem stays on screen */ }
+    else if (stopped) say($("audio-status"), `Stopped: ${stopped.audio_s.toFixed(1)} s of audio captioned.`);
+    else say($("audio-status"), "Stopped.");
   }
   setStreaming(false);
+}
+
+/** Another client holds the channel (a console left open elsewhere, a stuck encoder): free it, then start here. */
+async function takeOver() {
+  if (!session) return;
+  $("take-over").hidden = true;
+  const channel = $("channel").value;
+  try {
+    await api(`/v1/sessions/${encodeURIComponent(session.id)}/channels/${encodeURIComponent(channel)}/disconnect`,
+              { method: "POST" });
+  } catch (error) {
+    if (error.status !== 404) { // 404: it has left by itself meanwhile
+      say($("audio-status"), `Could not disconnect the other client: ${error.detail || error.message}`, true);
+      return;
+    }
+  }
+  await start();
 }
 
 async function setSpeaker(label) {
@@ -187,7 +208,8 @@ async function setSpeaker(label) {
 $("session").addEventListener("change", () => loadSessions($("session").value));
 $("refresh-sessions").addEventListener("click", () => loadSessions($("session").value));
 $("start").addEventListener("click", start);
-$("stop").addEventListener("click", stop);
+$("stop").addEventListener("click", () => stop());
+$("take-over").addEventListener("click", takeOver);
 $("speaker-form").addEventListener("submit", (event) => {
   event.preventDefault();
   setSpeaker($("speaker").value.trim());

@@ -4,7 +4,8 @@
 // while the network is slow are queued, up to 30 s of audio, and sent in order
 // once it is: the server continues the same timeline after a reconnect.
 // onState(state, detail): "connecting" | "streaming" (detail: offset_s)
-//   | "reconnecting" (detail: seconds) | "stopped" (detail: audio_s) | "failed" (detail: message)
+//   | "reconnecting" (detail: seconds) | "stopped" (detail: audio_s)
+//   | "failed" (detail: message; a third argument {code, reason} is the server's close)
 
 import { wsUrl } from "./auth.js";
 
@@ -15,7 +16,8 @@ const STOP_TIMEOUT_MS = 120000;
 const FATAL = new Map([
   [1003, "The server refused the audio."], [1007, "The server refused a message."],
   [1009, "A message was too big for the server."], [4401, "The access token is missing or wrong."],
-  [4404, "The session or channel does not exist."],
+  [4403, "The server refused this client."], [4404, "The session or channel does not exist."],
+  [4408, "No audio came for too long; the channel was freed."],
   [4409, "Another client is already streaming into this channel, or the session has ended."],
 ]);
 
@@ -78,7 +80,7 @@ export class IngestSocket {
     }
     if (FATAL.has(code)) {
       this.closed = true;
-      this.onState("failed", FATAL.get(code) + (reason ? ` (${reason})` : ""));
+      this.onState("failed", FATAL.get(code) + (reason ? ` (${reason})` : ""), { code, reason });
       return;
     }
     const delay = BACKOFF_S[Math.min(this.attempt, BACKOFF_S.length - 1)];
