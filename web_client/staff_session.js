@@ -8,7 +8,8 @@ import { fillLanguageSelect, languageName, LANGUAGES, markLanguage } from "./lan
 import { OutputsPanel } from "./outputs_panel.js";
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = [["srt", "SubRip (.srt)"], ["vtt", "WebVTT (.vtt)"], ["txt", "Text (.txt)"], ["docx", "Word (.docx)"]];
+const FORMATS = [["srt", "SubRip (.srt)"], ["vtt", "WebVTT (.vtt)"], ["ttml", "EBU-TT-D (.ttml)"], ["txt", "Text (.txt)"],
+  ["docx", "Word (.docx)"]];
 const sessionId = sessionFromPath("/staff/sessions/");
 const base = `/v1/sessions/${encodeURIComponent(sessionId)}`;
 
