@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Received", "CaptionReceiver", "BlackHole"]
+__all__ = ["Received", "CaptionReceiver", "BlackHole", "assert_seq_discipline", "wait_until"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +98,24 @@ class BlackHole:
 
     def __exit__(self, *exc) -> None:
         self._socket.close()
+
+
+def wait_until(condition, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def assert_seq_discipline(requests: list[Received]) -> list[Received]:
+    """seq starts at 1 and grows by one per new post; a retry repeats its seq and its body exactly."""
+    seqs = [int(r.param("seq")) for r in requests]
+    assert seqs and seqs[0] == 1, seqs
+    for before, after in zip(requests, requests[1:]):
+        step = int(after.param("seq")) - int(before.param("seq"))
+        assert step in (0, 1), seqs
+        if step == 0:
+            assert before.answered != 200 and before.body == after.body, "a retry must repeat the post unchanged"
+    accepted = [r for r in requests if r.answered == 200]
+    assert [int(r.param("seq")) for r in accepted] == list(range(1, len(accepted) + 1)), seqs
+    return accepted

@@ -22,7 +22,7 @@ import httpx
 import numpy as np
 import pytest
 
-from caption_receivers import BlackHole, CaptionReceiver, Received
+from caption_receivers import BlackHole, CaptionReceiver, Received, assert_seq_discipline, wait_until
 from service.protocol import FinalEvent
 from support import CaptionViewer, ServerProcess, load_audio, pcm16, silence_pcm, stream_pcm
 
@@ -42,27 +42,6 @@ def _add(server, session_id: str, kind: str, url: str, language: str) -> dict:
 def _outputs(server, session_id: str) -> dict[str, dict]:
     with server.http() as client:
         return {o["id"]: o for o in client.get(f"/v1/sessions/{session_id}/outputs").json()}
-
-
-def _wait_until(condition, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def assert_seq_discipline(requests: list[Received]) -> list[Received]:
-    """seq starts at 1 and grows by one per new post; a retry repeats its seq and its body exactly."""
-    seqs = [int(r.param("seq")) for r in requests]
-    assert seqs and seqs[0] == 1, seqs
-    for before, after in zip(requests, requests[1:]):
-        step = int(after.param("seq")) - int(before.param("seq"))
-        assert step in (0, 1), seqs
-        if step == 0:
-            assert before.answered != 200 and before.body == after.body, "a retry must repeat the post unchanged"
-    accepted = [r for r in requests if r.answered == 200]
-    assert [int(r.param("seq")) for r in accepted] == list(range(1, len(accepted) + 1)), seqs
-    return accepted
 
 
 async def _stream(server, session_id: str, pcm: bytes) -> tuple[list[dict], list[dict]]:
@@ -93,7 +72,7 @@ def test_finals_reach_zoom_youtube_and_a_webhook_in_order_through_failures(serve
         assert len(english) >= 3 and len(translated) == len(english), (english, translated)
 
         # everything but the dead destination is delivered while the session is still live
-        _wait_until(lambda: len(zoom.accepted()) == len(english) and len(hook.accepted()) == len(translated)
+        wait_until(lambda: len(zoom.accepted()) == len(english) and len(hook.accepted()) == len(translated)
                     and sum(r.body.count(b"\n") // 2 for r in youtube.accepted()) == len(english), 30, "deliveries")
         shown = _outputs(server, sid)
 
@@ -131,7 +110,7 @@ def test_finals_reach_zoom_youtube_and_a_webhook_in_order_through_failures(serve
                f',session="{sid}"}} {float(len(english))}' in metrics, metrics[-3000:]
         with server.http() as client:
             assert client.post(f"/v1/sessions/{sid}/end").status_code == 200
-        _wait_until(lambda: _outputs(server, sid)[y["id"]]["status"] == "ended", 10, "the end of the session")
+        wait_until(lambda: _outputs(server, sid)[y["id"]]["status"] == "ended", 10, "the end of the session")
 
 
 def _unix(stamp: str) -> float:
@@ -157,10 +136,10 @@ def test_an_output_resumes_after_kill_9_without_repeating_or_skipping_a_seq(base
         sid = server.create_session(title="Outputs resume", translation_languages=[])["id"]
         _add(server, sid, "zoom", f"{zoom.url}/closedcaption?id=42&signature=SIG", "en")
         asyncio.run(_stream(server, sid, pcm16(load_audio(clip(CLIPS[0]))) + silence_pcm(1.0)))
-        _wait_until(lambda: len(zoom.accepted()) >= 1, 30, "a first delivery")
+        wait_until(lambda: len(zoom.accepted()) >= 1, 30, "a first delivery")
         zoom.status = 503  # the destination goes away; what comes next waits, retried
         asyncio.run(_stream(server, sid, pcm16(load_audio(clip(CLIPS[1]))) + silence_pcm(1.0)))
-        _wait_until(lambda: zoom.requests[-1].answered == 503, 30, "a failing post")
+        wait_until(lambda: zoom.requests[-1].answered == 503, 30, "a failing post")
         process.kill()
         zoom.status = 200
         process.start()  # same record; the session is interrupted until its ingest comes back
@@ -168,7 +147,7 @@ def test_an_output_resumes_after_kill_9_without_repeating_or_skipping_a_seq(base
         with server.http() as client:
             lines = client.get(f"/v1/sessions/{sid}/transcript").json()["lines"]
         spoken = [" ".join(line["text"].split()) for line in lines if line["text"].strip()]
-        _wait_until(lambda: len(zoom.accepted()) == len(spoken), 30, "every stored final delivered")
+        wait_until(lambda: len(zoom.accepted()) == len(spoken), 30, "every stored final delivered")
         accepted = assert_seq_discipline(zoom.requests)
         assert [r.body.decode() for r in accepted] == spoken  # each once, in order, across the restart
         shown = list(_outputs(server, sid).values())[0]
