@@ -14,6 +14,7 @@ __all__ = [
     "SessionRecord", "SegmentIn", "TranslationIn", "SegmentRecord", "TranslationRecord",
     "RevisionRecord", "TranscriptLine", "TranscriptDoc", "SearchHit", "SearchPage", "CaptionRecord",
     "ChannelProgress", "SessionProgress", "SessionAccess", "TokenRecord", "IssuedToken",
+    "OutputRecord", "OutputProgress",
 ]
 
 
@@ -210,3 +211,33 @@ class IssuedToken:
 
     record: TokenRecord
     token: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """A caption output: where one language of a session's finals is posted (Zoom, YouTube, a webhook)."""
+
+    id: str
+    session_id: str
+    kind: str  # zoom | youtube | webhook
+    url: str = field(repr=False)  # carries the destination's credentials: shown only masked
+    language: str
+    created_at: datetime
+    secret: str = field(default="", repr=False)  # webhook signing key
+    stopped_at: datetime | None = None
+    seq: int = 0  # the last sequence number posted to the destination
+    through_seq: int = 0  # the last session event dealt with (delivered, or given up on)
+    delivered: int = 0
+    failed: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class OutputProgress:
+    """What delivery has done so far, saved after each post."""
+
+    seq: int
+    through_seq: int
+    delivered: int
+    failed: int
+    last_error: str

@@ -24,12 +24,12 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
-from captions_store import reads, replay, tokens_store, writes
+from captions_store import outputs_store, reads, replay, tokens_store, writes
 from captions_store.engine import WRITE, make_engine, migrate
 from captions_store.errors import Conflict, InvalidInput, NotFound, QueryError, StoreError, translate_errors
-from captions_store.records import (CaptionRecord, IssuedToken, RevisionRecord, SearchPage, SegmentIn, SegmentRecord,
-                                    SessionAccess, SessionProgress, SessionRecord, TokenRecord, TranscriptDoc,
-                                    TranslationIn)
+from captions_store.records import (CaptionRecord, IssuedToken, OutputProgress, OutputRecord, RevisionRecord,
+                                    SearchPage, SegmentIn, SegmentRecord, SessionAccess, SessionProgress,
+                                    SessionRecord, TokenRecord, TranscriptDoc, TranslationIn)
 from captions_store.search import search as run_search
 from captions_store.search_postgres import PostgresSearch
 from captions_store.search_sqlite import SqliteSearch
@@ -250,3 +250,31 @@ class Store:
     def session_access(self, session_id: str) -> SessionAccess:
         with self._read() as conn:
             return tokens_store.session_access(conn, session_id)
+
+    # caption outputs: destinations a session's finals are posted to (see captions_store.outputs_store)
+    @translate_errors
+    def add_output(self, session_id: str, *, kind: str, url: str, language: str, secret: str = "",
+                   through_seq: int = 0) -> OutputRecord:
+        with self._write() as conn:
+            return outputs_store.insert_output(conn, session_id=session_id, kind=kind, url=url, language=language,
+                                               secret=secret, through_seq=through_seq)
+
+    @translate_errors
+    def list_outputs(self, session_id: str) -> list[OutputRecord]:
+        with self._read() as conn:
+            return outputs_store.list_outputs(conn, session_id)
+
+    @translate_errors
+    def active_outputs(self, session_ids: list[str]) -> list[OutputRecord]:
+        with self._read() as conn:
+            return outputs_store.active_outputs(conn, list(session_ids))
+
+    @translate_errors
+    def stop_output(self, session_id: str, output_id: str) -> OutputRecord:
+        with self._write() as conn:
+            return outputs_store.stop_output(conn, session_id, output_id)
+
+    @translate_errors
+    def save_output_progress(self, output_id: str, progress: OutputProgress) -> None:
+        with self._write() as conn:
+            outputs_store.save_progress(conn, output_id, progress)

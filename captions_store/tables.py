@@ -16,7 +16,7 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, In
     UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-__all__ = ["SessionRow", "SegmentRow", "TranslationRow", "RevisionRow", "SearchDocRow", "TokenRow", "metadata"]
+__all__ = ["SessionRow", "SegmentRow", "TranslationRow", "RevisionRow", "SearchDocRow", "TokenRow", "OutputRow", "metadata"]
 
 metadata = SQLModel.metadata
 
@@ -125,3 +125,24 @@ class TokenRow(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     revoked_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     last_used_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class OutputRow(SQLModel, table=True):
+    """A destination a session's finals in one language are posted to (see :mod:`captions_store.outputs_store`)."""
+
+    __tablename__ = "caption_outputs"
+
+    id: str = Field(sa_column=Column(String(32), primary_key=True))
+    session_id: str = Field(sa_column=Column(String(128), ForeignKey("sessions.id", ondelete="CASCADE"),
+                                             nullable=False, index=True))
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    url: str = Field(sa_column=Column(String(2048), nullable=False))
+    language: str = Field(sa_column=Column(String(16), nullable=False))
+    secret: str = Field(default="", sa_column=Column(String(64), nullable=False, default=""))
+    created_at: datetime = Field(sa_column=_utc_column())
+    stopped_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    through_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    delivered: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    failed: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0))
+    last_error: str = Field(default="", sa_column=Column(String(500), nullable=False, default=""))

@@ -12,7 +12,7 @@ from captions_store.doc_keys import MAX_SEARCH_KEY, session_range
 from captions_store.errors import Conflict, InvalidInput, NotFound
 from captions_store.records import SegmentIn, SessionRecord, TranslationIn
 from captions_store.search_index import SearchBackend, refresh_translation_docs, reindex_source, source_doc
-from captions_store.tables import RevisionRow, SearchDocRow, SegmentRow, SessionRow, TranslationRow
+from captions_store.tables import OutputRow, RevisionRow, SearchDocRow, SegmentRow, SessionRow, TranslationRow
 from captions_store.timeutil import to_utc, utc_now
 from captions_store.tokens_store import new_join_code
 
@@ -175,4 +175,5 @@ def delete_session(conn: Connection, session_id: str) -> None:
     conn.execute(delete(_revisions).where(_revisions.c.segment_id.in_(of_session)))
     conn.execute(delete(_translations).where(_translations.c.segment_id.in_(of_session)))
     conn.execute(delete(_segments).where(_segments.c.session_id == session_id))
+    conn.execute(delete(OutputRow.__table__).where(OutputRow.__table__.c.session_id == session_id))
     conn.execute(delete(_sessions).where(_sessions.c.id == session_id))

@@ -22,7 +22,7 @@ from models.recognizer.decoder import WhisperDecoder
 from models.recognizer.streamer import RecognizerConfig
 from models.translation.translator import Translator
 from service import captions_ws, ingest_ws, routes_segments, routes_sessions, routes_transcripts, routes_translation
-from service import ingest_control, routes_live_vtt, routes_ops, routes_pages, routes_share, routes_tokens
+from service import ingest_control, routes_live_vtt, routes_ops, routes_outputs, routes_pages, routes_share, routes_tokens
 from service.body_limit import BodyLimit
 from service.security_headers import SecurityHeaders
 from service.errors import ERROR_RESPONSES, install_error_handlers
@@ -31,6 +31,8 @@ from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.metrics import ServiceMetrics
 from service.open_sockets import OpenSockets
+from service.outputs.delivery import RetryPolicy
+from service.outputs.hub import OutputHub
 from service.rate_limit import RateLimits
 from service.session_lifecycle import LifecycleWatch
 from service.sessions import SessionRegistry
@@ -108,10 +110,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             translation=translation, inference_nice=settings.inference_nice)
         lifecycle = LifecycleWatch(app, grace_s=settings.session_end_grace_s,
                                    idle_timeout_s=settings.session_idle_timeout_s).start()
+        app.state.outputs = OutputHub(
+            app.state.registry, store, app.state.bus,
+            RetryPolicy(base_s=settings.output_retry_base_s, max_s=settings.output_retry_max_s,
+                        timeout_s=settings.output_timeout_s, queue_captions=settings.output_queue_captions),
+            on_delivered=metrics.output_delivered).start()
         try:
             yield
         finally:
             await lifecycle.stop()
+            await app.state.outputs.stop()
             await app.state.sockets.stop()
             if app.state.leases is not None:
                 await app.state.leases.stop()
@@ -145,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_sessions.router, responses=ERROR_RESPONSES)
     app.include_router(routes_share.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_control.router, responses=ERROR_RESPONSES)
+    app.include_router(routes_outputs.router, responses=ERROR_RESPONSES)
     app.include_router(ingest_ws.router)
     app.include_router(captions_ws.router)
     app.include_router(routes_transcripts.router, responses=ERROR_RESPONSES)

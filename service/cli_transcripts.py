@@ -73,7 +73,7 @@ def export_command(session: str,
                    fmt: str = typer.Option("vtt", "--format", "-f", help=f"One of {', '.join(FORMATS)}"),
                    lang: Optional[str] = typer.Option(None, help="Language (default: as spoken)"),
                    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File (default: its own name)")) -> None:
-    """Write a transcript as json, txt, srt, vtt or docx."""
+    """Write a transcript as json, txt, srt, vtt, ttml (EBU-TT-D) or docx."""
     if fmt not in FORMATS:
         err.print(f"[red]unknown format {fmt!r}; choose one of {', '.join(FORMATS)}[/]")
         raise typer.Exit(2)

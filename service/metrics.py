@@ -28,6 +28,7 @@ __all__ = ["ServiceMetrics", "TimedDecoder"]
 
 _DECODE_BUCKETS_S = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 _TRANSLATION_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+_OUTPUT_LAG_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 _COMMIT_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -44,7 +45,13 @@ class ServiceMetrics:
                                                buckets=_TRANSLATION_BUCKETS_S, registry=self.registry)
         self.store_commit_s = Histogram("floorcast_store_commit_seconds", "Duration of one group commit",
                                         buckets=_COMMIT_BUCKETS_S, registry=self.registry)
+        self.output_lag_s = Histogram("floorcast_output_lag_seconds",
+                                      "Caption outputs: a final released to viewers -> accepted by the destination",
+                                      ["kind"], buckets=_OUTPUT_LAG_BUCKETS_S, registry=self.registry)
         self.registry.register(_StateCollector(state))
+
+    def output_delivered(self, delivery: Any, lag_s: float) -> None:
+        self.output_lag_s.labels(delivery.record.kind).observe(lag_s)
 
     def timed(self, decoder: Any) -> "TimedDecoder":
         return TimedDecoder(decoder, self.decode_s)
@@ -122,6 +129,30 @@ class _StateCollector(Collector):
         backlog.add_metric(["pending"], writer.pending if writer is not None else 0)
         backlog.add_metric(["refused"], writer.stats.backlog if writer is not None else 0)
         yield backlog
+        outputs = getattr(state, "outputs", None)
+        if outputs is not None:
+            yield from _outputs(outputs.all())
+
+
+def _outputs(deliveries: list) -> Iterator[Metric]:
+    """Per caption output delivered here: captions by result, retries, skipped corrections, queue, last lag."""
+    labels = ["session", "output", "kind", "language"]
+    captions = CounterMetricFamily("floorcast_output_captions", "Captions an output delivered or failed",
+                                   labels=[*labels, "result"])
+    retries = CounterMetricFamily("floorcast_output_retries", "Posts tried again", labels=labels)
+    skipped = CounterMetricFamily("floorcast_output_corrections_skipped", "Corrections not re-sent", labels=labels)
+    queued = GaugeMetricFamily("floorcast_output_queued", "Captions waiting for the destination", labels=labels)
+    lag = GaugeMetricFamily("floorcast_output_last_lag_seconds", "Release -> accepted, last post", labels=labels)
+    for d in deliveries:
+        key = [d.record.session_id, d.record.id, d.record.kind, d.record.language]
+        captions.add_metric([*key, "delivered"], d.delivered)
+        captions.add_metric([*key, "failed"], d.failed)
+        retries.add_metric(key, d.retries)
+        skipped.add_metric(key, d.corrections_skipped)
+        queued.add_metric(key, d.queued)
+        if d.lag_s is not None:
+            lag.add_metric(key, d.lag_s)
+    yield from (captions, retries, skipped, queued, lag)
 
 
 def _recognition(sessions: list) -> Iterator[Metric]:

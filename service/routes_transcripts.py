@@ -49,7 +49,7 @@ def transcript_channels(record: SessionRecord, lang: str | None, source: str) ->
 
 @router.get("/v1/sessions/{session_id}/transcript", response_class=Response,
             responses={200: {"content": {"application/json": {}, "text/plain": {}, "text/vtt": {},
-                                         "application/x-subrip": {}}}})
+                                         "application/x-subrip": {}, "application/ttml+xml": {}}}})
 async def transcript(session_id: str, request: Request, _: Staff,
                      lang: str | None = Query(None, pattern=LANG_PATTERN, description="Default: as spoken"),
                      format: str = Query("json", description=f"One of {', '.join(FORMATS)}"),

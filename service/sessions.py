@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import datetime, timezone
 
 from captions_store.records import SegmentIn, SessionProgress, SessionRecord, TranslationIn
@@ -47,6 +48,7 @@ class ChannelState:
     end_s: float = 0.0
     segment_base: int = 0
     speaker: str | None = None  # label attached to the finals that follow ("Chair", "Delegate of Peru")
+    timeline_wall: float = 0.0  # wall-clock time (Unix s) of session time 0 as this channel's ingest counts it
     totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
     rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
@@ -103,6 +105,7 @@ class LiveSession:
         self._outbox = Outbox(self._publish)
         self.channels = {c.name: ChannelState(c, language=LanguageWatch(tuple(allowed))) for c in spec.channels}
         self.recent_finals: deque[dict] = deque(maxlen=RECENT_FINALS)
+        self.listeners: list[Callable[[dict], None]] = []  # also told of each released event (caption outputs)
         self._broker = broker
         self._decoder = decoder
         self._config = recognizer_config
@@ -156,6 +159,7 @@ class LiveSession:
         if self._clock_start is None:
             self._clock_start = now
         channel.offset_s = round(max(channel.end_s, now - self._clock_start), 3)
+        channel.timeline_wall = time.time() - channel.offset_s
         glossary = ", ".join(self._glossary_terms(channel.spec.language))
         config = RecognizerConfig(
             **{**self._config.__dict__, "allowed_languages": tuple(self.allowed_languages),
@@ -309,6 +313,8 @@ class LiveSession:
                 if final["segment_id"] == event["segment_id"] and final["lang"] == event["lang"]:
                     self.recent_finals[n] = {**final, "text": event["text"], "speaker": event["speaker"]}
         self._broker.publish(self.id, event)
+        for listener in self.listeners:
+            listener(event)
 
     def _to_wire(self, channel: ChannelState, base: int, event: CaptionEvent) -> dict:
         off = channel.offset_s

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     max_sockets_per_client: int = Field(
         1000, ge=1, description="Open websockets from one client address (a venue's NAT: every delegate's "
                                 "phone); one more is closed 1013")
+    output_retry_max_s: float = Field(
+        5.0, gt=0, le=300, description="Longest wait between two tries of a caption output's post (Zoom, YouTube, "
+                                       "webhook); waits double from output_retry_base_s, randomised")
+    output_retry_base_s: float = Field(0.25, gt=0, le=60, description="First wait before a failed output post is "
+                                                                       "tried again")
+    output_timeout_s: float = Field(10.0, gt=0, le=120, description="An output post that takes longer has failed")
+    output_queue_captions: int = Field(
+        500, ge=10, le=100_000, description="Captions one output holds while its destination is away; beyond, the "
+                                            "oldest is dropped and counted as failed")
     max_live_sessions_per_token: int = Field(
         20, ge=1, description="Live sessions one captioner token may have created on an instance at once; the "
                               "next POST /v1/sessions gets 409 until one ends (admin tokens are not capped)")

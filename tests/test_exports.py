@@ -17,6 +17,7 @@ import math
 import re
 from datetime import datetime, timezone
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import docx
 import pytest
@@ -410,8 +411,8 @@ def test_unknown_format_names_the_formats():
     with pytest.raises(UnknownFormat) as caught:
         export(doc, "pdf")
     assert isinstance(caught.value, ValueError)
-    assert "'pdf'" in str(caught.value) and "json, txt, srt, vtt, docx" in str(caught.value)
-    assert FORMATS == ("json", "txt", "srt", "vtt", "docx")
+    assert "'pdf'" in str(caught.value) and "json, txt, srt, vtt, ttml, docx" in str(caught.value)
+    assert FORMATS == ("json", "txt", "srt", "vtt", "ttml", "docx")
     assert export(doc, "VTT").filename == "general-assembly-69th-session-plenary-2025-03-04-original.vtt"
 
 
@@ -440,13 +441,15 @@ def test_every_format_writes_an_empty_transcript():
     assert webvtt.from_string(export(doc, "vtt").body.decode(), strict=True).captions == []
     assert list(srt.parse(export(doc, "srt").body.decode())) == []
     assert json.loads(export(doc, "json").body)["lines"] == []
+    ttml = ElementTree.fromstring(export(doc, "ttml").body)  # a head and no body: an empty <div> is not allowed
+    assert [child.tag.split("}")[1] for child in ttml] == ["head"]
     assert docx.Document(io.BytesIO(export(doc, "docx").body)).paragraphs[0].text == doc.session.title
 
 
 def test_modules_declare_their_exports():
     import importlib
 
-    for name in ("lines", "pieces", "cues", "meta", "timecode", "srt", "vtt", "txt", "json_export", "docx"):
+    for name in ("lines", "pieces", "cues", "meta", "timecode", "srt", "vtt", "ttml", "txt", "json_export", "docx"):
         module = importlib.import_module(f"captions_store.exports.{name}")
         assert module.__all__ and all(hasattr(module, item) for item in module.__all__), name
     assert all(hasattr(exports, item) for item in exports.__all__)

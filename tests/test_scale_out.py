@@ -208,3 +208,36 @@ def test_fan_out_recovers_by_itself_after_a_redis_restart(cluster, clip):
     on_a, on_b = asyncio.run(run())
     assert len(_finals(on_a)) >= 3
     assert [(e["seq"], e["text"]) for e in _finals(on_b)] == [(e["seq"], e["text"]) for e in _finals(on_a)]
+
+
+def test_an_output_added_on_either_instance_is_delivered_by_the_recorder_and_moves_with_it(cluster, clip):
+    """Staff add the output on b; a, recording, delivers it; when a is killed b records and delivers, numbering on."""
+    from caption_receivers import CaptionReceiver, assert_seq_discipline, wait_until
+
+    a, b, _ = cluster
+    sid = a.live.create_session(title="outputs across instances", translation_languages=[])["id"]
+    first, second = (pcm16(load_audio(clip(c))) for c in CLIPS[:2])
+    with CaptionReceiver() as zoom:
+        with b.live.http() as client:
+            added = client.post(f"/v1/sessions/{sid}/outputs",
+                                json={"kind": "zoom", "url": f"{zoom.url}/closedcaption?id=5", "language": "en"})
+        assert added.status_code == 201, added.text
+        asyncio.run(_ingest(a, sid, first, pause_s=0.025))
+        wait_until(lambda: len(zoom.accepted()) >= 1, 30, "a delivering")
+        time.sleep(1.5)  # quiet: nothing in flight when a dies
+        delivered_by_a = len(zoom.accepted())
+        a.kill()
+
+        async def reconnect() -> None:
+            killed_at = time.monotonic()
+            while (await _ingest(b, sid, second, pause_s=0.025))[1] == 1013:  # until a's lease expires
+                assert time.monotonic() - killed_at < 15, "recording did not move to b"
+                await asyncio.sleep(0.5)
+
+        asyncio.run(reconnect())
+        with b.live.http() as client:
+            lines = client.get(f"/v1/sessions/{sid}/transcript").json()["lines"]
+        spoken = [" ".join(line["text"].split()) for line in lines if line["text"].strip()]
+        wait_until(lambda: len(zoom.accepted()) == len(spoken), 30, "b delivering the rest")
+        accepted = assert_seq_discipline(zoom.requests)
+        assert [r.body.decode() for r in accepted] == spoken and len(spoken) > delivered_by_a

@@ -51,6 +51,9 @@ POLICY: dict[str, frozenset[str]] = {
     "PATCH /v1/segments/{segment_id}": STAFF | {"captioner", "captioner_a", "captioner_b"},  # b: see below
     "GET /v1/segments/{segment_id}/revisions": STAFF,
     "GET /v1/translation/status": STAFF,
+    "POST /v1/sessions/{session_id}/outputs": STAFF,
+    "GET /v1/sessions/{session_id}/outputs": RUNS_A | STAFF,  # the console shows their delivery
+    "DELETE /v1/sessions/{session_id}/outputs/{output_id}": STAFF,  # 404 here: an unknown output
     "GET /v1/sessions/{session_id}/live/{lang}.m3u8": WATCHES_A,
     "GET /v1/sessions/{session_id}/live/{lang}/{number}.vtt": WATCHES_A,
     "WS /v1/sessions/{session_id}/audio": RUNS_A,
@@ -59,7 +62,9 @@ POLICY: dict[str, frozenset[str]] = {
 OPEN = {"GET /healthz", "GET /readyz", "GET /metrics"}  # /metrics has a token of its own when one is set
 BODIES = {"POST /v1/tokens": {"role": "staff", "label": "matrix"}, "POST /v1/sessions": {"title": "matrix"},
           "PATCH /v1/sessions/{session_id}": {"title": "Session A"},
-          "PATCH /v1/segments/{segment_id}": {"text": "Corrected.", "editor": "matrix"}}
+          "PATCH /v1/segments/{segment_id}": {"text": "Corrected.", "editor": "matrix"},
+          "POST /v1/sessions/{session_id}/outputs": {"kind": "webhook", "url": "http://127.0.0.1:9/matrix",
+                                                     "language": "en"}}
 DESTRUCTIVE = {"DELETE /v1/sessions/{session_id}", "POST /v1/sessions/{session_id}/end", "DELETE /v1/tokens/{token_id}"}
 
 
@@ -91,7 +96,8 @@ def _request(server: SecureServer, route: str, *, session: str | None = None, to
     """method, URL and JSON body of a harmless, valid call of ``route`` (on session A unless told)."""
     method, path = route.split(" ", 1)
     url = path.format(session_id=session or server.sessions["A"], token_id=token_id or server.token_ids["expired"],
-                      segment_id=f"{server.sessions['A']}.floor.999", lang="en", number=0, channel="floor")
+                      segment_id=f"{server.sessions['A']}.floor.999", lang="en", number=0, channel="floor",
+                      output_id="out-unknown")
     if route == "GET /v1/search":
         url += "?q=order"
     return method, url, BODIES.get(route)

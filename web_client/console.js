@@ -7,6 +7,7 @@ import { RecentCorrections } from "./console_corrections.js";
 import { RecognitionStatus } from "./console_recognition.js";
 import { showLanguageWarnings } from "./console_language.js";
 import { showSharing } from "./console_share.js";
+import { OutputsPanel } from "./outputs_panel.js";
 import { clock, say } from "./format.js";
 import { languageName } from "./languages.js";
 import { listMicrophones, meterValue, MicrophoneCapture } from "./microphone.js";
@@ -19,6 +20,7 @@ const board = new CaptionBoard({
   history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"), scroller: $("caption-window"),
 });
 const corrections = new RecentCorrections($("recent-finals"));
+const outputs = new OutputsPanel({ table: $("outputs"), status: $("outputs-status"), empty: $("outputs-empty") });
 const recognition = new RecognitionStatus($("recognition"), { onSession: showLanguageWarnings });
 let session = null;
 let feed = null;
@@ -61,6 +63,7 @@ async function choose(chosen) {
   $("viewer-link").href = id ? `/s/${encodeURIComponent(id)}` : "/";
   $("overlay-link").href = id ? `/overlay/${encodeURIComponent(id)}` : "/";
   showSharing(session);
+  outputs.show(id);
   showLanguageWarnings(session, session && session.channels.length ? session.channels[0].name : "");
   const channels = session ? session.channels : [];
   $("channel").replaceChildren(...channels.map((c) =>

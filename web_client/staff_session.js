@@ -5,9 +5,11 @@ import { api, showRequestProblem } from "./auth.js";
 import { bindDownloads } from "./downloads.js";
 import { clock, say, sessionFromPath, sessionStatus, when } from "./format.js";
 import { fillLanguageSelect, languageName, LANGUAGES, markLanguage } from "./languages.js";
+import { OutputsPanel } from "./outputs_panel.js";
 
 const $ = (id) => document.getElementById(id);
-const FORMATS = [["srt", "SubRip (.srt)"], ["vtt", "WebVTT (.vtt)"], ["txt", "Text (.txt)"], ["docx", "Word (.docx)"]];
+const FORMATS = [["srt", "SubRip (.srt)"], ["vtt", "WebVTT (.vtt)"], ["ttml", "EBU-TT-D (.ttml)"], ["txt", "Text (.txt)"],
+  ["docx", "Word (.docx)"]];
 const sessionId = sessionFromPath("/staff/sessions/");
 const base = `/v1/sessions/${encodeURIComponent(sessionId)}`;
 
@@ -173,6 +175,24 @@ async function loadSession() {
   return true;
 }
 
+const outputs = new OutputsPanel({ table: $("outputs"), status: $("outputs-status"), empty: $("outputs-empty"),
+                                   canStop: true });
+$("output-language").replaceChildren(...LANGUAGES.map((l) => new Option(l.english, l.code)));
+$("output-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = { kind: $("output-kind").value, url: $("output-url").value.trim(), language: $("output-language").value };
+  try {
+    const made = await outputs.add(body);
+    $("output-url").value = "";
+    say($("outputs-status"), `Output added: ${made.url}`);
+    $("output-secret").hidden = !made.secret;
+    $("output-secret").textContent = made.secret
+      ? `Webhook signing secret (shown this once; the receiver checks X-Floorcast-Signature with it): ${made.secret}` : "";
+  } catch (error) {
+    say($("outputs-status"), `Not added: ${error.detail || error.message}`, true);
+  }
+});
+
 fillLanguageSelect($("lang"));
 const wantedLang = new URL(location.href).searchParams.get("lang") || "";
 $("lang").value = LANGUAGES.some((l) => l.code === wantedLang) ? wantedLang : "";
@@ -186,4 +206,7 @@ $("lang").addEventListener("change", () => {
 });
 window.addEventListener("hashchange", jumpToMoment);
 bindDownloads($("downloads"), (error) => problem(error, () => {}));
-if (await loadSession()) await loadTranscript();
+if (await loadSession()) {
+  outputs.show(sessionId);
+  await loadTranscript();
+}

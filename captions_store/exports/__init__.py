@@ -1,4 +1,5 @@
-"""Transcript exports: JSON, plain text, SRT, WebVTT and Word, from a :class:`~captions_store.records.TranscriptDoc`.
+"""Transcript exports: JSON, plain text, SRT, WebVTT, EBU-TT-D (TTML) and Word, from a
+:class:`~captions_store.records.TranscriptDoc`.
 
 ``export(doc, "vtt")`` gives the bytes, their media type and a file name
 (``<title>-<date>-<lang>.vtt``, and an ASCII one for HTTP headers). Caption cue layout (line length, cue length,
@@ -20,6 +21,7 @@ from captions_store.exports.meta import file_stem
 from captions_store.exports.pieces import WordTiming
 from captions_store.exports.srt import export_srt, to_srt
 from captions_store.exports.timecode import timestamp
+from captions_store.exports.ttml import export_ttml
 from captions_store.exports.txt import export_txt
 from captions_store.exports.vtt import export_vtt, to_vtt
 from captions_store.records import TranscriptDoc
@@ -27,12 +29,13 @@ from captions_store.records import TranscriptDoc
 __all__ = ["FORMATS", "MEDIA_TYPES", "Exported", "UnknownFormat", "export", "Cue", "LineRules", "WordTiming",
            "rules_for", "segment_cues", "settle_cues", "timestamp", "to_srt", "to_vtt"]
 
-FORMATS = ("json", "txt", "srt", "vtt", "docx")
+FORMATS = ("json", "txt", "srt", "vtt", "ttml", "docx")
 MEDIA_TYPES = {
     "json": "application/json",
     "txt": "text/plain; charset=utf-8",
     "srt": "application/x-subrip; charset=utf-8",
     "vtt": "text/vtt; charset=utf-8",
+    "ttml": "application/ttml+xml",  # an XML type: the document's XML declaration names its encoding (UTF-8)
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
@@ -66,7 +69,7 @@ def _text(render: Callable[[TranscriptDoc], str]) -> Callable[[TranscriptDoc], b
 
 _WRITERS: dict[str, Callable[[TranscriptDoc], bytes]] = {
     "json": _text(export_json), "txt": _text(export_txt), "srt": _text(export_srt), "vtt": _text(export_vtt),
-    "docx": _docx,
+    "ttml": _text(export_ttml), "docx": _docx,
 }
 
 
