@@ -1,75 +1,64 @@
-// Webcast overlay: the newest captions of one language, at most two lines, nothing else on the page.
+// Webcast overlay: the newest captions of one language in one region of at most two lines, nothing
+// else on the page. The lines are CaptionBoard's, as in the viewer (partials extend the running text,
+// a final replaces its partial, a correction its line); only the drawing differs: every line runs on
+// inline in one region whose height is N line-heights, kept scrolled to its end, so the newest text
+// is on the bottom line and older text, however it wraps, scrolls up out of view.
 // Only what is said from now on is shown (no backlog): old lines have no place on a live picture.
-// `/overlay/{session}?lang=fr&lines=2&size=100` (size in percent); add `&token=` for the first load.
+// `/overlay/{session}?lang=fr&position=top&size=large&opacity=0.6`; add `&token=` for the first load.
+// The parameters and their defaults are in overlay_settings.js.
 
+import { CaptionBoard } from "./caption_board.js";
 import { CaptionFeed } from "./caption_feed.js";
 import { sessionFromPath } from "./format.js";
-import { markLanguage, textLanguage } from "./languages.js";
+import { applyOverlaySettings, overlaySettings } from "./overlay_settings.js";
 
-const KEEP_FINALS = 3;
+const KEEP_FINALS = 6; // more than two lines' worth of short finals; older ones are out of view anyway
 const CLEAR_AFTER_MS = 8000;
-const params = new URL(location.href).searchParams;
-const lang = params.get("lang") || "";
-const lines = Math.min(4, Math.max(1, Number(params.get("lines")) || 2));
-const size = Math.min(300, Math.max(50, Number(params.get("size")) || 100));
-const clip = document.getElementById("overlay-clip");
-const textEl = document.getElementById("overlay-text");
-const statusEl = document.getElementById("overlay-status");
-document.documentElement.style.setProperty("--overlay-lines", String(lines));
-document.documentElement.style.setProperty("--overlay-scale", String(size / 100));
+const $ = (id) => document.getElementById(id);
+const settings = overlaySettings(new URL(location.href).searchParams);
+applyOverlaySettings(document.documentElement, settings);
 
-let finals = [];
-let open = null;
+const region = $("caption-region");
+const message = $("overlay-message");
+const statusEl = $("overlay-status");
 let clearTimer = null;
 
-function render() {
-  const shown = open ? [...finals, open] : finals;
-  const spans = shown.map((event) => {
-    const span = document.createElement("span");
-    markLanguage(span, textLanguage(event));
-    span.textContent = event.text;
-    return span;
-  });
-  const newest = shown[shown.length - 1];
-  if (newest) markLanguage(textEl, textLanguage(newest));
-  textEl.replaceChildren(...spans.flatMap((span, n) => (n ? [" ", span] : [span])));
-  clip.hidden = spans.length === 0;
+/** The newest text at the bottom of the region, whatever the board thinks of the reader's scrolling:
+ *  nobody scrolls a browser source. */
+function pinToBottom() {
+  region.scrollTop = region.scrollHeight;
+}
+
+const board = new CaptionBoard({
+  history: $("caption-history"), log: $("caption-log"), partials: $("caption-partials"),
+  scroller: region, maxLines: KEEP_FINALS, onChange: pinToBottom,
+});
+
+function clearSoon() {
   clearTimeout(clearTimer);
-  clearTimer = setTimeout(() => {
-    finals = [];
-    open = null;
-    textEl.replaceChildren();
-    clip.hidden = true;
-  }, CLEAR_AFTER_MS);
+  clearTimer = setTimeout(() => board.clear(), CLEAR_AFTER_MS);
 }
 
 function onEvent(event) {
-  if (event.type === "partial") {
-    open = event.text ? event : null;
-  } else if (event.type === "final" && !event.replay) {
-    if (open && open.segment_id === event.segment_id) open = null;
-    if (event.text) finals = [...finals, event].slice(-KEEP_FINALS);
-  } else if (event.type === "correction") {
-    finals = finals.map((f) => (f.segment_id === event.segment_id && f.lang === event.lang ? { ...f, text: event.text } : f));
-  } else {
-    return;
-  }
-  render();
+  if (!["partial", "final", "correction"].includes(event.type)) return;
+  message.hidden = true;
+  board.apply(event);
+  clearSoon();
 }
 
 function onState(state, detail) {
   statusEl.textContent = state === "failed" ? detail : "";
-  if (state === "failed") {  // shown, so whoever sets up the browser source sees what is wrong
-    textEl.replaceChildren(Object.assign(document.createElement("span"), { textContent: detail }));
-    clip.hidden = false;
+  if (state === "live") board.clearPartials(); // after a reconnect their finals or newer partials follow
+  if (state === "failed") { // shown, so whoever sets up the browser source sees what is wrong
     clearTimeout(clearTimer);
+    board.clear();
+    message.textContent = detail;
+    message.hidden = false;
   }
-  if (state === "ended") {
-    finals = [];
-    open = null;
-    render();
-  }
+  if (state === "ended") board.clear();
 }
 
 const sessionId = sessionFromPath("/overlay/");
-if (sessionId) new CaptionFeed({ sessionId, lang, recent: 0, onEvent, onState }).start();
+if (sessionId) {
+  new CaptionFeed({ sessionId, lang: settings.lang, source: settings.source, recent: 0, onEvent, onState }).start();
+}
