@@ -2,14 +2,18 @@
 
 Grammar (everything else is text)::
 
-    query   := clause*                 clauses are ANDed
+    query   := (clause | speaker)*     clauses are ANDed
     clause  := '"' words '"'           a phrase: the words next to each other, in order
              | word ['*']              a word; with '*', every word it begins (3 letters at least)
+    speaker := 'speaker:' ('"' name '"' | name)
+                                       only lines whose speaker label contains the name
+                                       (case-insensitive); a query may be a speaker alone
 
 A word that the tokenizer splits (``co-operation``, ``U.N.``, ``联合国``) is
 a phrase of its tokens, so a run of Chinese characters matches as a substring.
 Operators some engines know (``AND``, ``OR``, ``NOT``, ``NEAR(``, ``-``,
-``:``, ``^``) are plain words or punctuation here. Control characters and
+``:``, ``^``) are plain words or punctuation here (``speaker:`` is the one
+filter). Control characters and
 lone surrogates are dropped. The backends render a :class:`ParsedQuery` into
 their own syntax from normalised tokens only (letters, digits, marks).
 """
@@ -23,12 +27,14 @@ from dataclasses import dataclass
 from captions_store.errors import QueryError
 from captions_store.tokens import is_cjk, tokens
 
-__all__ = ["Clause", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS", "MAX_CLAUSES", "MIN_PREFIX_CHARS"]
+__all__ = ["Clause", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS", "MAX_CLAUSES", "MIN_PREFIX_CHARS",
+           "MAX_SPEAKER_CHARS"]
 
 MAX_QUERY_CHARS = 256
 MAX_CLAUSES = 16
 MIN_PREFIX_CHARS = 3
-_PIECE = re.compile(r'"([^"]*)"?|(\S+)')
+MAX_SPEAKER_CHARS = 120  # a speaker label's own limit
+_PIECE = re.compile(r'(?i:speaker):(?:"([^"]*)"?|(\S*))|"([^"]*)"?|(\S+)')
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Clause:
 @dataclass(frozen=True)
 class ParsedQuery:
     clauses: tuple[Clause, ...]
+    speaker: str | None = None  # lower case, spaces collapsed: the speaker label must contain it
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -61,8 +68,12 @@ def parse_query(q: str) -> ParsedQuery:
     if len(q) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
     clauses: list[Clause] = []
+    speaker: str | None = None
     for match in _PIECE.finditer(_clean(q)):
-        quoted, bare = match.groups()
+        speaker_quoted, speaker_bare, quoted, bare = match.groups()
+        if speaker_quoted is not None or speaker_bare is not None:
+            speaker = _speaker(speaker_quoted if speaker_quoted is not None else speaker_bare, speaker)
+            continue
         if quoted is not None:
             clause = _clause(quoted, prefix=False)
         else:
@@ -70,11 +81,22 @@ def parse_query(q: str) -> ParsedQuery:
             clause = _clause(bare.rstrip("*"), prefix=prefix)
         if clause is not None and clause not in clauses:
             clauses.append(clause)
-    if not clauses:
+    if not clauses and speaker is None:
         raise QueryError("nothing to search for: the query has no words")
     if len(clauses) > MAX_CLAUSES:
         raise QueryError(f"the query has more than {MAX_CLAUSES} words or phrases")
-    return ParsedQuery(tuple(clauses))
+    return ParsedQuery(tuple(clauses), speaker)
+
+
+def _speaker(text: str, earlier: str | None) -> str:
+    name = " ".join(text.split()).lower()  # lower(), as the databases compare
+    if not name:
+        raise QueryError('speaker: needs a name, e.g. speaker:Chair or speaker:"Delegate of Kenya"')
+    if len(name) > MAX_SPEAKER_CHARS:
+        raise QueryError(f"a speaker name is at most {MAX_SPEAKER_CHARS} characters")
+    if earlier is not None and earlier != name:
+        raise QueryError("a query can name one speaker")
+    return name
 
 
 def _clause(text: str, *, prefix: bool) -> Clause | None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from captions_store.doc_keys import encode_cursor
 from captions_store.errors import QueryError
 from captions_store.query import ParsedQuery, parse_query
 from captions_store.records import SearchHit, SearchPage
 from captions_store.search_filters import DocFilter, build_filter
-from captions_store.search_index import TRANSLATION
+from captions_store.search_index import SOURCE, TRANSLATION
 from captions_store.snippets import snippet
 from captions_store.tables import SearchDocRow, SegmentRow, SessionRow, TranslationRow
 from captions_store.timeutil import from_db
@@ -37,13 +37,30 @@ def search(conn: Connection, engine: SearchEngine, q: str, *, lang: str | None, 
         raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
     query = parse_query(q)
     where = build_filter(conn, lang=lang, session_id=session_id, date_from=date_from, date_to=date_to,
-                         cursor=cursor)
+                         cursor=cursor, speaker=query.speaker)
     if where.empty:
         return SearchPage(hits=(), next_cursor=None)
-    ids = engine.find(conn, query, where, limit + 1)
+    ids = engine.find(conn, query, where, limit + 1) if query.clauses else _by_speaker(conn, where, limit + 1)
     page = ids[:limit]
     hits = _hits(conn, page, query)
     return SearchPage(hits=hits, next_cursor=encode_cursor(page[-1]) if len(ids) > limit else None)
+
+
+def _by_speaker(conn: Connection, where: DocFilter, limit: int) -> list[int]:
+    """A query that is a speaker alone: that speaker's lines, newest first (as spoken, unless a language
+    is asked for), without the full-text index."""
+    sql = (select(_docs.c.id).join(_segments, _segments.c.id == _docs.c.segment_id)
+           .where(_docs.c.id.between(where.id_lo, where.id_hi),
+                  func.lower(_segments.c.speaker).like(where.speaker_like, escape="\\")))
+    if where.group is None:
+        sql = sql.where(_docs.c.kind == SOURCE)
+    else:
+        sql = sql.where(_docs.c.ix == where.group)
+    if where.exact_lang:
+        sql = sql.where(_docs.c.lang == where.exact_lang)
+    if where.exclude_sessions:
+        sql = sql.where(_docs.c.session_id.not_in(where.exclude_sessions))
+    return list(conn.execute(sql.order_by(_docs.c.id.desc()).limit(limit)).scalars())
 
 
 def _hits(conn: Connection, ids: list[int], query: ParsedQuery) -> tuple[SearchHit, ...]:

@@ -19,9 +19,11 @@ from captions_store.languages import index_group
 from captions_store.tables import SessionRow
 from captions_store.timeutil import to_utc
 
-__all__ = ["DocFilter", "build_filter"]
+__all__ = ["DocFilter", "build_filter", "speaker_pattern", "SPEAKER_CONDITION"]
 
 _sessions = SessionRow.__table__
+# The segment ``s`` has a speaker label containing the name (bound as ``:speaker``, see speaker_pattern).
+SPEAKER_CONDITION = "lower(s.speaker) LIKE :speaker ESCAPE '\\'"
 
 
 @dataclass(frozen=True)
@@ -31,14 +33,21 @@ class DocFilter:
     group: str | None = None  # index group, when a language was asked for
     exact_lang: str | None = None  # checked per row: languages that share the group "xx"
     exclude_sessions: tuple[str, ...] = ()
+    speaker_like: str | None = None  # a LIKE pattern (escape character backslash) for lower(speaker)
 
     @property
     def empty(self) -> bool:
         return self.id_lo > self.id_hi
 
 
+def speaker_pattern(name: str) -> str:
+    """``name`` anywhere in the label: LIKE's wildcards in it are escaped, so they match themselves."""
+    escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def build_filter(conn: Connection, *, lang: str | None, session_id: str | None, date_from: datetime | None,
-                 date_to: datetime | None, cursor: str | None) -> DocFilter:
+                 date_to: datetime | None, cursor: str | None, speaker: str | None = None) -> DocFilter:
     lo, hi = key_range(0, MAX_SEARCH_KEY)
     excluded: tuple[str, ...] = ()
     if session_id is not None:
@@ -58,7 +67,7 @@ def build_filter(conn: Connection, *, lang: str | None, session_id: str | None, 
             raise QueryError("invalid language code")
         group = index_group(lang)
         exact = lang if group == "xx" else None
-    return DocFilter(lo, hi, group, exact, excluded)
+    return DocFilter(lo, hi, group, exact, excluded, speaker_pattern(speaker) if speaker else None)
 
 
 def _date_range(conn: Connection, date_from: datetime | None,

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from captions_store.languages import INDEX_GROUPS, pg_config
 from captions_store.query import ParsedQuery
-from captions_store.search_filters import DocFilter
+from captions_store.search_filters import SPEAKER_CONDITION, DocFilter
 from captions_store.tokens import search_form
 
 __all__ = ["PostgresSearch", "tsquery_text"]
@@ -59,6 +59,9 @@ class PostgresSearch:
         if where.exclude_sessions:
             conditions.append("session_id NOT IN :excluded")
             params["excluded"] = list(where.exclude_sessions)
+        if where.speaker_like:
+            conditions.append(f"segment_id IN (SELECT s.id FROM segments s WHERE {SPEAKER_CONDITION})")
+            params["speaker"] = where.speaker_like
         groups = (where.group,) if where.group else INDEX_GROUPS
         branches = [_branch(group, conditions) for group in groups]
         sql = text(branches[0] if len(branches) == 1 else

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, text
 
 from captions_store.languages import INDEX_GROUPS
 from captions_store.query import ParsedQuery
-from captions_store.search_filters import DocFilter
+from captions_store.search_filters import SPEAKER_CONDITION, DocFilter
 from captions_store.tokens import STEMMED_LANGUAGES, search_form, stem
 
 __all__ = ["SqliteSearch", "match_expression"]
@@ -47,8 +47,12 @@ class SqliteSearch:
         fts = f"fts_{group}"  # from INDEX_GROUPS, never from input
         joins, conditions = "", [f"{fts} MATCH :match", "f.rowid BETWEEN :lo AND :hi"]
         params: dict = {"match": match, "lo": where.id_lo, "hi": where.id_hi, "limit": limit}
-        if where.exact_lang or where.exclude_sessions:
+        if where.exact_lang or where.exclude_sessions or where.speaker_like:
             joins = "JOIN search_docs d ON d.id = f.rowid"
+        if where.speaker_like:
+            joins += " JOIN segments s ON s.id = d.segment_id"
+            conditions.append(SPEAKER_CONDITION)
+            params["speaker"] = where.speaker_like
         if where.exact_lang:
             conditions.append("d.lang = :lang")
             params["lang"] = where.exact_lang

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +55,25 @@ def fresh_database(backend: str, data_dir: Path) -> Iterator[Database]:
                               "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"))
         yield Database(url.set(database=name).render_as_string(hide_password=False), data_dir)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        _drop(admin, name)
         admin.dispose()
+
+
+def _drop(admin, name: str, attempts: int = 20) -> None:
+    """DROP ... WITH (FORCE) ends the test's own connections, but not an autovacuum worker's (a
+    superuser's: "must be a member of the role"); that worker finishes in moments, so try again."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            return
+        except DBAPIError as exc:
+            if attempt == attempts - 1 or getattr(exc.orig, "sqlstate", None) not in ("42501", "55006"):
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture(scope="module")

@@ -189,8 +189,19 @@ def test_srt_cues_follow_the_line_rules_and_give_the_text_back(un_sentences):
         assert out.media_type.startswith("application/x-subrip") and out.filename.endswith(".srt"), name
         cues = srt_cues(out.body)
         assert [c.index for c in srt.parse(out.body.decode())] == list(range(1, len(cues) + 1))
+        # a named speaker's turn opens with a name line, ">> Name:" (issue 12), above the cue's own rows
+        named = [(n, text.split("\n", 1)) for n, (_, _, text) in enumerate(cues) if text.startswith(">> ")]
+        assert all(len(parts) == 2 and parts[0].endswith(":") for _, parts in named), name
+        cues = [(start, end, text.split("\n", 1)[1] if text.startswith(">> ") else text)
+                for start, end, text in cues]
         # SRT players render tags, so markup is written plain: the text comes back without it (issue 15)
-        check_cue_rules(_plain_doc(doc), cues)
+        plain = _plain_doc(doc)
+        check_cue_rules(plain, cues)
+        first_cues = [group[0] for group in assign_cues(plain, cues)]
+        turns = [f">> {plain_caption(line.speaker)}:" for n, line in enumerate(doc.lines)
+                 if line.speaker and (n == 0 or doc.lines[n - 1].speaker != line.speaker)]
+        assert [parts[0] for _, parts in named] == turns, name
+        assert {cues[n] for n, _ in named} <= set(first_cues), "a name line opens a segment's first cue only"
 
 
 @pytest.mark.eval

@@ -91,8 +91,16 @@ def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wa
                 assert wer(reference_text(clip(JFK)), " ".join(f["text"] for f in finals)) < 0.35
                 shown = [line["text"] for line in await caption_lines(console)]
                 turns = [f for n, f in enumerate(finals) if n == 0 or f["speaker"] != finals[n - 1]["speaker"]]
-                assert [line for line in shown if ": " in line] == [f"{f['speaker']}: {f['text']}" for f in turns]
+                said = [f">> {f['speaker']}: {f['text']}" for f in turns]  # a new speaker: ">>" and the name
+                assert [line for line in shown if ": " in line] == said
                 assert len(shown) == len(finals)
+                # the participant sees the same turns; a screen reader hears the name, not the chevrons
+                await wait_for_text(viewer_page, "#caption-window", "Delegate of Peru: ", timeout_s=20)
+                viewed = [line["text"] for line in await caption_lines(viewer_page)]
+                assert [line for line in viewed if line.startswith(">> ")] == said
+                assert await viewer_page.eval_on_selector_all(
+                    ".line.speaker-change .turn-mark", "els => els.map((el) => el.getAttribute('aria-hidden'))") == \
+                    ["true"] * len(turns)
 
                 # correct the first line from the console; the viewer replaces it in place
                 first = finals[0]

@@ -28,12 +28,24 @@ function lineElement() {
   return line;
 }
 
+// A named speaker who begins talking opens a new line with ">>" and the name, as broadcast
+// captions do; screen readers hear the name only (the chevrons are hidden from them).
 function fillLine(line, event, showSpeaker) {
   markLanguage(line, textLanguage(event));
   line.dataset.segment = event.segment_id;
   const [speaker, text] = line.children;
-  speaker.textContent = showSpeaker && event.speaker ? `${event.speaker}: ` : "";
-  speaker.hidden = !(showSpeaker && event.speaker);
+  const turn = Boolean(showSpeaker && event.speaker);
+  line.classList.toggle("speaker-change", turn);
+  if (turn) {
+    const mark = document.createElement("span");
+    mark.className = "turn-mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = ">> ";
+    speaker.replaceChildren(mark, `${event.speaker}: `);
+  } else {
+    speaker.replaceChildren();
+  }
+  speaker.hidden = !turn;
   text.textContent = event.text;
 }
 
