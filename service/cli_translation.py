@@ -8,6 +8,7 @@ object needs ``data_dir`` and, optionally, ``translation_engines`` (per-directio
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -23,26 +24,44 @@ from models.translation.translator import Translator
 __all__ = ["register"]
 
 console = Console()
+_DIRECTION = re.compile(r"[A-Za-z]{2,3}-[A-Za-z]{2,3}")
 
 
 def _translator(settings: Any) -> Translator:
     return Translator(Path(settings.data_dir).resolve(), getattr(settings, "translation_engines", None) or {})
 
 
+def _sort_sources(sources: list[str]) -> tuple[list[Path], list[str], list[str]]:
+    """Files (or folders) that exist, directions (``en-ar``) to fetch from the index, and the rest."""
+    files, directions, unknown = [], [], []
+    for source in sources:
+        if Path(source).exists():
+            files.append(Path(source))
+        elif _DIRECTION.fullmatch(source.strip()):
+            directions.append(source.strip())
+        else:
+            unknown.append(source)
+    return files, directions, unknown
+
+
 def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> None:
     @models_app.command("install-translation")
     def install_translation(
-            paths: Optional[list[Path]] = typer.Argument(None, help=".argosmodel files or unpacked package folders"),
+            sources: Optional[list[str]] = typer.Argument(
+                None, help=".argosmodel files, unpacked package folders, or directions such as en-ar to download "
+                           "from the Argos package index (needs the internet)"),
             from_index: Optional[list[str]] = typer.Option(
-                None, "--from-index", help="Download a direction such as en-es from the Argos package index "
-                                           "(needs the internet); repeatable")) -> None:
+                None, "--from-index", help="A direction to download from the Argos package index; repeatable")) -> None:
         """Install Argos Translate packages for UN directions into the data dir."""
-        if not paths and not from_index:
-            console.print("[red]give .argosmodel files, package folders, or --from-index en-es[/]")
+        if not sources and not from_index:
+            console.print("[red]give .argosmodel files, package folders, or directions such as en-ar[/]")
             raise typer.Exit(2)
+        files, directions, unknown = _sort_sources(sources or [])
+        for source in unknown:
+            console.print(f"[red]not installed[/] {source}: no such file, and not a direction such as en-ar")
         engine = ArgosEngine(Path(settings_factory().data_dir).resolve())
-        failed = False
-        for path in paths or []:
+        failed = bool(unknown)
+        for path in files:
             try:
                 installed = engine.install(path)
             except TranslationError as exc:
@@ -51,14 +70,15 @@ def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> No
                 continue
             console.print(f"[green]installed[/] {installed.from_code} -> {installed.to_code} "
                           f"version {installed.package_version or '?'} ({installed.path})")
-        for pair in from_index or []:
+        for pair in directions + list(from_index or []):
             try:
                 installed = engine.install_from_index(*parse_direction(pair))
             except (TranslationError, ValueError) as exc:
                 failed = True
                 console.print(f"[red]not installed[/] {pair}: {exc}")
                 continue
-            console.print(f"[green]installed[/] {pair} from the Argos index ({installed.path})")
+            console.print(f"[green]installed[/] {pair} from the Argos index, version "
+                          f"{installed.package_version or '?'} ({installed.path})")
         if failed:
             raise typer.Exit(1)
 
@@ -87,3 +107,8 @@ def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> No
         covered = sum(1 for row in rows if row.engine)
         engines = ", ".join(engine.version for engine in translator.router.engines)
         console.print(f"{covered}/30 directions covered; engines: {engines}")
+        missing = [row for row in rows if row.route == "none" and row.how]
+        if missing:
+            console.print("To cover the others:")
+            for row in missing:
+                console.print(f"  {row.direction}: {row.how}", soft_wrap=True)

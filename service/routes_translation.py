@@ -25,6 +25,7 @@ class DirectionPublic(BaseModel):
     model_version: str | None
     chosen_by: str
     note: str | None
+    how: str | None = Field(None, description="What to install for a direct engine; null when one covers it")
 
 
 class TranslationStatus(BaseModel):

@@ -251,15 +251,29 @@ def install_package(home: ArgosHome, source: Path) -> InstalledPackage:
 
 
 def install_from_index(home: ArgosHome, src: str, tgt: str) -> InstalledPackage:
-    """Download ``src -> tgt`` from the Argos package index and install it. Needs the internet; run on request only."""
+    """Download ``src -> tgt`` from the Argos package index and install it: argospm's own path (the index
+    at ``ARGOS_PACKAGE_INDEX``, argostranslate's default otherwise). Needs the network; on request only."""
     argos = import_argostranslate(home)
-    argos.package.update_package_index()
-    if not Path(argos.settings.local_package_index).is_file():
-        raise TranslationError("could not download the Argos package index (offline?)")
-    candidates = [p for p in argos.package.get_available_packages() if (p.from_code, p.to_code) == (src, tgt)]
+    index_url = argos.settings.remote_package_index
+    local_index = Path(argos.settings.local_package_index)
+    local_index.unlink(missing_ok=True)  # a copy from an earlier run would hide that the index is out of reach
+    argos.package.update_package_index()  # logs and returns on a network error
+    if not local_index.is_file():
+        raise TranslationError(f"could not reach the Argos package index at {index_url} (no network here?): "
+                               f"download the {src}-{tgt} .argosmodel elsewhere and install that file")
+    try:
+        available = argos.package.get_available_packages()
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise PackageError(f"the Argos package index at {index_url} is not readable: {exc}") from None
+    candidates = [p for p in available if (p.from_code, p.to_code) == (src, tgt)]
     if not candidates:
-        raise PackageError(f"the Argos package index has no {src} -> {tgt} package")
-    download = Path(candidates[0].download())
+        offered = sorted({f"{p.from_code}-{p.to_code}" for p in available})
+        raise PackageError(f"the Argos package index at {index_url} has no {src} -> {tgt} package "
+                           f"({len(offered)} directions offered)")
+    try:
+        download = Path(candidates[0].download())
+    except Exception as exc:  # argostranslate raises a bare Exception when every link fails
+        raise PackageError(f"could not download {src} -> {tgt} from {', '.join(candidates[0].links)}: {exc}") from None
     try:
         return install_package(home, download)
     finally:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Mapping, Sequence
 
 from models.translation.engine import NO_COVERAGE, Coverage, Route, TranslationEngine, TranslationError
+from models.translation.engine_hints import how_to_get
 from models.translation.languages import DIRECTIONS, direction_key, parse_direction
 
 __all__ = ["Router", "Choice", "DirectionStatus", "RoutingSettingError", "DISABLED"]
@@ -53,6 +54,7 @@ class DirectionStatus:
     model_version: str | None
     chosen_by: str
     note: str | None
+    how: str | None = None  # what to install for a direct engine (engine_hints)
 
     @property
     def direction(self) -> str:
@@ -107,5 +109,5 @@ class Router:
             rows.append(DirectionStatus(src=src, tgt=tgt, engine=choice.engine.name if choice.engine else None,
                                         route=choice.route, via=choice.coverage.via,
                                         model_version=choice.coverage.model_version, chosen_by=choice.chosen_by,
-                                        note=choice.note))
+                                        note=choice.note, how=how_to_get(src, tgt, route=choice.route)))
         return rows
