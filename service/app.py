@@ -29,6 +29,7 @@ from service.errors import ERROR_RESPONSES, install_error_handlers
 from service.event_bus import LocalBus
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
+from service.speech_translation import SpeechTranslation
 from service.metrics import ServiceMetrics
 from service.open_sockets import OpenSockets
 from service.outputs.delivery import RetryPolicy
@@ -43,6 +44,7 @@ from web_client import STATIC_DIR
 __all__ = ["create_app", "load_decoder"]
 
 log = logging.getLogger("floorcast")
+SPEECH_NICE_STEP = 5  # speech translation runs this far below the recogniser
 
 
 def load_decoder(settings: Settings) -> tuple[WhisperDecoder, ResolvedModel]:
@@ -50,6 +52,20 @@ def load_decoder(settings: Settings) -> tuple[WhisperDecoder, ResolvedModel]:
     decoder = WhisperDecoder.load(resolved.path, name=resolved.name, cpu_threads=settings.cpu_threads,
                                   window=settings.decode_window, local_files_only=resolved.source != "hub")
     return decoder, resolved
+
+
+def speech_translation_wanted(settings: Settings, decoder: WhisperDecoder) -> bool:
+    if settings.speech_translation == "off" or not decoder.multilingual:
+        return False
+    return settings.speech_translation == "on" or (os.cpu_count() or 1) >= 4
+
+
+def load_speech_translation(settings: Settings, resolved: ResolvedModel, translator: Translator) -> SpeechTranslation:
+    """A model of its own, one thread: its decodes never wait for the live recogniser's lock, nor it for theirs."""
+    decoder = WhisperDecoder.load(resolved.path, name=resolved.name, cpu_threads=1, window=settings.decode_window,
+                                  local_files_only=resolved.source != "hub")
+    return SpeechTranslation(decoder, translator, max_jobs=settings.speech_translation_queue,
+                             nice=min(19, settings.inference_nice + SPEECH_NICE_STEP))
 
 
 async def _bus(settings: Settings, broker: Broker):
@@ -91,6 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             translation = LiveTranslation(translator, threads=settings.translation_threads,
                                           on_final_latency_s=metrics.translation_latency_s.observe,
                                           nice=settings.inference_nice)
+            if speech_translation_wanted(settings, decoder):
+                translation.speech = await asyncio.to_thread(
+                    call_lowered, partial(load_speech_translation, settings, resolved, translator),
+                    min(19, settings.inference_nice + SPEECH_NICE_STEP))
             # probe engines and load models once, off the loop and, like the decoder, in a lowered thread
             await asyncio.to_thread(call_lowered, translation.warm_up, settings.inference_nice)
             translation.start(asyncio.get_running_loop())

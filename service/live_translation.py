@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from models.translation.engine import TranslationError
 from models.translation.translator import TranslationResult, Translator
 from models.translation.worker import TranslationJob, TranslationWorker
+from service.speech_translation import SpeechJob, SpeechTranslation, speech_targets
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
     from captions_store.records import SegmentRecord
     from service.sessions import LiveSession
 
@@ -45,6 +48,7 @@ class LiveTranslation:
         self._waiting_partial: dict[tuple[str, str], int] = {}  # stream -> id of its queued partial job
         self._coverage: list | None = None
         self.latencies_s: list[float] = []  # submit -> result, finals only (last 1,000)
+        self.speech: SpeechTranslation | None = None  # English from the audio (see service.speech_translation)
 
     def coverage(self) -> list:
         """The 30 directions with the engine and route that serve each (cached; installs call ``refresh``)."""
@@ -64,16 +68,36 @@ class LiveTranslation:
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.worker.start()
+        if self.speech is not None:
+            self.speech.start(loop)
 
     def stop(self) -> None:
         self.worker.stop(drain=True, timeout_s=10.0)
+        if self.speech is not None:
+            self.speech.stop()
 
     # -- the event loop's side ---------------------------------------------------------
-    def final(self, session: "LiveSession", wire: dict) -> None:
+    def final(self, session: "LiveSession", wire: dict, audio: "np.ndarray | None" = None) -> None:
         targets = session.translation_targets(wire["lang"])
         if not targets or not wire["text"]:
             return
-        self._submit(session, wire, targets, final=True, deliver=session.emit_translations)
+        by_speech = self._by_speech(wire["lang"], targets) if audio is not None and len(audio) else ()
+        if by_speech and self.speech.submit(SpeechJob(wire, audio, by_speech, session.emit_translations,
+                                                      glossary=session.translation_glossary)):
+            targets = tuple(t for t in targets if t not in by_speech)
+        if targets:
+            self._submit(session, wire, targets, final=True, deliver=session.emit_translations)
+
+    def _by_speech(self, src: str, targets: tuple[str, ...]) -> tuple[str, ...]:
+        if self.speech is None:
+            return ()
+        return speech_targets(src, targets, {(row.src, row.tgt): row.route for row in self.coverage()})
+
+    def wait_idle(self, timeout_s: float) -> None:
+        """Until the text jobs, and the speech jobs, submitted so far are done."""
+        self.worker.wait_idle(timeout_s)
+        if self.speech is not None:
+            self.speech.wait_idle(timeout_s)
 
     def partial(self, session: "LiveSession", wire: dict) -> None:
         if not session.spec.translate_partials:

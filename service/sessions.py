@@ -191,7 +191,7 @@ class LiveSession:
         """Wait until every event emitted so far has reached the viewers (finals after their commit),
         translations of its finals included."""
         if self._translation is not None:
-            await asyncio.to_thread(self._translation.worker.wait_idle, timeout_s)
+            await asyncio.to_thread(self._translation.wait_idle, timeout_s)
             await asyncio.sleep(0)  # results hop to the loop with call_soon_threadsafe
         await asyncio.wait_for(self._outbox.drained(), timeout_s)
 
@@ -267,7 +267,7 @@ class LiveSession:
                 entry = self._outbox.put(wire, pending=True)  # viewers get it once it is committed
                 self._writer.submit([_segment_in(wire)], done=self._releaser([entry]))
             if translate:
-                self._translation.final(self, wire)
+                self._translation.final(self, wire, audio=getattr(event, "audio", None))
 
     def emit_translations(self, source: dict, results: dict) -> None:
         """One event per target language for a translated final or partial; finals stored before shown."""

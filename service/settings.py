@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     translation_engines: dict[str, str] = Field(
         default_factory=dict, description='Engine per direction, e.g. {"en-es": "apertium", "en-ar": "none"}')
     translation_threads: int = Field(1, description="Translation worker threads (each may use one CPU core)")
+    speech_translation: Literal["auto", "on", "off"] = Field(
+        "auto", description="English decoded from the audio for floor languages no text engine translates into "
+                            "English (a second decode per final, one thread below the recogniser); auto: on with "
+                            "4 cores or more and a multilingual model")
+    speech_translation_queue: int = Field(4, ge=1, le=64, description="Speech translation jobs that may wait; "
+                                                                      "more are refused (marked untranslated)")
     apertium_command: str = "apertium"
     verify_models: bool = True
     log_format: Literal["json", "text"] | None = Field(None, description="json or text; default: json in production")

@@ -290,7 +290,9 @@ class ServerProcess:
         self.token = token or secrets.token_urlsafe(24)
         self.log_path = log_path
         self.env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": self.token, "FLOORCAST_DATA_DIR": str(data_dir),
-                    "FLOORCAST_MODEL": model, "HF_HUB_OFFLINE": "1", **(env or {})}
+                    "FLOORCAST_MODEL": model, "HF_HUB_OFFLINE": "1",
+                    "FLOORCAST_SPEECH_TRANSLATION": "off",  # "auto" would depend on the CI machine's cores
+                    **(env or {})}
         self.live = LiveServer(f"http://127.0.0.1:{self.port}", self.token, data_dir, log_path)
         self.process: subprocess.Popen | None = None
 

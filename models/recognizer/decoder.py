@@ -13,7 +13,8 @@ single call into CTranslate2 and none touching the event loop:
 * :meth:`WhisperDecoder.decode` — greedy (or beam) decoding at temperature 0,
   optionally continuing a forced ``prefix`` (the caption text already promised
   stable) and conditioned on a glossary ``prompt``; word timestamps by
-  cross-attention alignment when asked.
+  cross-attention alignment when asked; ``task="translate"`` gives Whisper's
+  own English translation of the speech instead.
 """
 
 from __future__ import annotations
@@ -98,12 +99,12 @@ class WhisperDecoder:
     def languages(self) -> list[str]:
         return list(self._model.supported_languages)
 
-    def tokenizer(self, language: str) -> "object":
-        tok = self._tokenizers.get(language)
+    def tokenizer(self, language: str, task: str = "transcribe") -> "object":
+        tok = self._tokenizers.get((language, task))
         if tok is None:
-            tok = self._tokenizer_cls(self._model.hf_tokenizer, self.multilingual, task="transcribe",
+            tok = self._tokenizer_cls(self._model.hf_tokenizer, self.multilingual, task=task,
                                       language=language if self.multilingual else "en")
-            self._tokenizers[language] = tok
+            self._tokenizers[(language, task)] = tok
         return tok
 
     # -- encoder ---------------------------------------------------------
@@ -136,10 +137,12 @@ class WhisperDecoder:
 
     # -- decoding --------------------------------------------------------
     def decode(self, encoded: Encoded, *, language: str, prefix: str = "", prompt: str = "",
-               beam_size: int = 1, word_timestamps: bool = False, max_new_tokens: int | None = None) -> Hypothesis:
+               beam_size: int = 1, word_timestamps: bool = False, max_new_tokens: int | None = None,
+               task: str = "transcribe") -> Hypothesis:
+        """``task="translate"``: Whisper's own speech translation, English text (no word timings)."""
         from faster_whisper.transcribe import get_suppressed_tokens
 
-        tok = self.tokenizer(language)
+        tok = self.tokenizer(language, task)
         prompt_tokens: list[int] = []
         if prompt.strip():
             prompt_tokens = [tok.sot_prev] + tok.encode(" " + prompt.strip())[-200:]
@@ -168,7 +171,7 @@ class WhisperDecoder:
         hyp = Hypothesis(text=text, language=language, tokens=all_tokens, avg_logprob=avg_logprob,
                          no_speech_prob=float(result.no_speech_prob), prefix_text=prefix.strip(),
                          continuation=tok.decode(tokens))
-        if word_timestamps and all_tokens:
+        if word_timestamps and all_tokens and task == "transcribe":
             hyp.words = self.align(encoded, language, all_tokens)
         return hyp
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from models.recognizer.decoder import Word
 
 __all__ = ["PartialCaption", "FinalCaption", "CaptionEvent", "RecognizerStats"]
@@ -30,6 +32,8 @@ class FinalCaption:
     language_probability: float = 1.0
     allowed_language_mass: float = 1.0  # what the language detector gave the allowed languages together (low:
     #                                    another language is spoken); 1.0 when not detected (booth, English-only model)
+    audio: np.ndarray | None = field(default=None, compare=False, repr=False)  # the utterance's 16 kHz samples
+    #                                    (for a second decode: speech translation), or None
 
 
 CaptionEvent = PartialCaption | FinalCaption

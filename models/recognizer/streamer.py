@@ -277,7 +277,8 @@ class StreamingRecognizer:
         self._looped = False
         self._last_language = language if self.decoder.multilingual else self._last_language
         return FinalCaption(self._segment(), language, text, round(start_s, 3), round(end_s, 3), shifted,
-                            round(self._utt_language_prob, 3), round(self._utt_allowed_mass, 3))
+                            round(self._utt_language_prob, 3), round(self._utt_allowed_mass, 3),
+                            audio=self._audio(start_s, end_s).copy())
 
     def _final(self, end_s: float) -> list[CaptionEvent]:
         start_s = self._segmenter.utterance_start_s
