@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import eval_dir, percentile  # noqa: E402
 from captions_store.records import SegmentIn, SessionRecord, TranslationIn  # noqa: E402
 from captions_store.store import Store  # noqa: E402
-from captions_store.tokens import is_cjk, tokens  # noqa: E402
+from captions_store.search_tokens import is_cjk, tokens  # noqa: E402
 
 LANGS = ("en", "fr", "es", "ru", "ar", "zh")
 FLOOR_WEIGHTS = (40, 15, 15, 10, 10, 10)

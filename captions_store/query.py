@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from captions_store.errors import QueryError
-from captions_store.tokens import is_cjk, tokens
+from captions_store.search_tokens import is_cjk, tokens
 
 __all__ = ["Clause", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS", "MAX_CLAUSES", "MIN_PREFIX_CHARS",
            "MAX_SPEAKER_CHARS"]

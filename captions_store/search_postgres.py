@@ -22,7 +22,7 @@ from sqlalchemy import Connection, bindparam, text
 from captions_store.languages import INDEX_GROUPS, pg_config
 from captions_store.query import ParsedQuery
 from captions_store.search_filters import SPEAKER_CONDITION, DocFilter
-from captions_store.tokens import search_form
+from captions_store.search_tokens import search_form
 
 __all__ = ["PostgresSearch", "tsquery_text"]
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, text
 from captions_store.languages import INDEX_GROUPS
 from captions_store.query import ParsedQuery
 from captions_store.search_filters import SPEAKER_CONDITION, DocFilter
-from captions_store.tokens import STEMMED_LANGUAGES, search_form, stem
+from captions_store.search_tokens import STEMMED_LANGUAGES, search_form, stem
 
 __all__ = ["SqliteSearch", "match_expression"]
 

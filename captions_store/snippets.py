@@ -14,7 +14,7 @@ from html import escape
 
 from captions_store.languages import CJK_LANGUAGES, index_group
 from captions_store.query import Clause, ParsedQuery
-from captions_store.tokens import Token, is_cjk, stem, tokens
+from captions_store.search_tokens import Token, is_cjk, stem, tokens
 
 __all__ = ["snippet", "SNIPPET_WORDS", "SNIPPET_CJK_CHARS"]
 

@@ -19,14 +19,14 @@ from rich.table import Table
 from models.catalog import CATALOG
 from models.provisioning import ModelUnavailable, package_dir, packaged_available, prepare_packaged, resolve_model
 from service import transcribe as offline
-from service.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, open_source
-from service.captions_format import LiveCaptions
+from service.terminal.audio_source import SAMPLE_RATE_HZ, AudioSourceError, decode_all, open_source
+from service.terminal.captions_format import LiveCaptions
 from service.cli_transcripts import transcripts_app
 from service.cli_translation import register as register_translation
 from service.cli_tokens import register as register_tokens
-from service.cli_watch import register as register_watch
+from service.terminal.watch import register as register_watch
 from service.cli_settings import load_settings
-from service.stream_client import (Caption, Server, StreamError, StreamResult, default_server_url, open_session,
+from service.terminal.stream_client import (Caption, Server, StreamError, StreamResult, default_server_url, open_session,
                                    participant_url, stream)
 
 __all__ = ["app"]

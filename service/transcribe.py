@@ -1,6 +1,6 @@
 """One-shot offline transcription of a file with faster-whisper, and its output formats.
 
-Audio is decoded by ffmpeg (:mod:`service.audio_source`), so anything
+Audio is decoded by ffmpeg (:mod:`service.terminal.audio_source`), so anything
 ``floorcast stream`` accepts can be transcribed too. The model is resolved like
 the server's (:func:`models.provisioning.resolve_model`) and loaded on the CPU
 with int8 weights; decoding uses beam search 5, Silero VAD and, when the output
@@ -18,7 +18,7 @@ import numpy as np
 
 from captions_store.exports import Cue, WordTiming, segment_cues, settle_cues, to_srt, to_vtt
 from models.provisioning import ModelUnavailable, ResolvedModel, resolve_model
-from service.audio_source import SAMPLE_RATE_HZ
+from service.terminal.audio_source import SAMPLE_RATE_HZ
 from service.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover

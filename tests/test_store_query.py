@@ -14,7 +14,7 @@ from captions_store.query import Clause, parse_query
 from captions_store.search_postgres import tsquery_text
 from captions_store.search_sqlite import match_expression
 from captions_store.snippets import snippet
-from captions_store.tokens import search_form, tokens
+from captions_store.search_tokens import search_form, tokens
 
 
 def test_query_grammar():

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from service.cli_watch import PlainPrinter
+from service.terminal.watch import PlainPrinter
 from support import REPO_ROOT, CaptionViewer, floorcast_command, load_audio, pcm16, stream_pcm
 
 JFK = "asr/en/whisper_jfk/jfk.flac"

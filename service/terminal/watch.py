@@ -5,7 +5,7 @@ the output suits screen readers, braille displays, pipes and log files. A
 speaker's name opens the first line of each turn (``Chair: ...``); notices
 (off the record, no translation model, session ended) are lines of their own
 between ``--`` marks. ``--live`` shows the open segment too, on a line that is
-redrawn in place (:class:`service.captions_format.LiveCaptions`).
+redrawn in place (:class:`service.terminal.captions_format.LiveCaptions`).
 
 A lost connection is retried with back-off; the recent finals are asked for
 again and everything already printed (``seq`` not above the last one handled)
@@ -29,10 +29,10 @@ from rich.console import Console
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI
 
-from service.captions_format import LiveCaptions
+from service.terminal.captions_format import LiveCaptions
 from service.protocol import CloseCode, caption_event_adapter
 from service.settings import Settings
-from service.stream_client import Server, default_server_url
+from service.terminal.stream_client import Server, default_server_url
 
 __all__ = ["WatchError", "PlainPrinter", "watch", "watch_command", "register"]
 

@@ -10,12 +10,12 @@ Sequence: captions websocket first (so no event is missed), then ingest
 ``stopped``; then captions are read until the session's ``last_seq`` (read
 over HTTP after ``stopped``) has arrived, or ``quiet_s`` passed without one.
 
-With ``reconnect_s`` > 0 a lost connection is reopened (:mod:`service.stream_retry`):
+With ``reconnect_s`` > 0 a lost connection is reopened (:mod:`service.terminal.stream_retry`):
 the ingest side sends ``start`` again and goes on with the next frame (audio
 in flight when the connection broke is lost; a file source waits meanwhile
 and is then sent as fast as the server takes it until the pace is caught up);
 the captions side reconnects with ``since=`` the last ``seq`` it saw, so no
-event is missed or repeated. Errors: :mod:`service.stream_errors`.
+event is missed or repeated. Errors: :mod:`service.terminal.stream_errors`.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from websockets.exceptions import ConnectionClosed
 from service.protocol import (ChannelSpec, CloseCode, FinalEvent, PartialEvent, ReadyEvent, SessionCreate,
                               SessionEndedEvent, SessionPublic, StartMessage, StopMessage, StoppedEvent,
                               caption_event_adapter)
-from service.stream_errors import (AuthError, ClosedError, ConnectError, NotFoundError, RefusedError, StreamError,
+from service.terminal.stream_errors import (AuthError, ClosedError, ConnectError, NotFoundError, RefusedError, StreamError,
                                    closed_error, http_error, translated)
-from service.stream_retry import Reconnect
+from service.terminal.stream_retry import Reconnect
 
 __all__ = ["StreamError", "ConnectError", "AuthError", "NotFoundError", "RefusedError", "ClosedError", "Server",
            "StreamResult", "Caption", "EventCallback", "channel_spec", "create_session", "get_session",

@@ -2,7 +2,7 @@
 
 ``floorcast stream`` feeds a room's audio for hours; a server restart, a proxy
 failing over or a network blip must not end the session's captions. After a
-failure that reconnecting may cure (:func:`service.stream_errors.worth_retrying`)
+failure that reconnecting may cure (:func:`service.terminal.stream_errors.worth_retrying`)
 the stream reopens its websocket with back-off (0.2 s doubling to 5 s) for up
 to ``window_s`` from the failure; the server continues the session's timeline
 and the captions side asks for every event after the last one it saw
@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, TypeVar
 
-from service.stream_errors import StreamError, worth_retrying
+from service.terminal.stream_errors import StreamError, worth_retrying
 
 __all__ = ["Reconnect"]
 
