@@ -1,4 +1,8 @@
-"""Staff routes over the record: a session's transcript in any language and format, and search.
+"""Routes over the record: a session's transcript in any language and format, and search.
+
+The transcript is for whoever may watch the session (as its captions websocket: a public session,
+its join code as ``?code=``, a viewer or captioner token of it, staff): participants read back and
+save the meeting so far. Search across sessions is for staff.
 
 ``GET /v1/sessions/{id}/transcript?lang=fr&format=vtt`` picks the channel the
 way a viewer would: the French interpretation booth where the session has one
@@ -17,7 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from captions_store.exports import FORMATS, UnknownFormat, export
 from captions_store.records import SessionRecord
 from captions_store.store import Store
-from service.auth import Principal, Requires, take_or_429
+from service.auth import Principal, Requires, SessionWatcher, take_or_429
 from service.errors import ErrorBody
 from service.records_public import SearchPagePublic
 from service.settings import UN_LANGUAGES
@@ -50,7 +54,7 @@ def transcript_channels(record: SessionRecord, lang: str | None, source: str) ->
 @router.get("/v1/sessions/{session_id}/transcript", response_class=Response,
             responses={200: {"content": {"application/json": {}, "text/plain": {}, "text/vtt": {},
                                          "application/x-subrip": {}, "application/ttml+xml": {}}}})
-async def transcript(session_id: str, request: Request, _: Staff,
+async def transcript(session_id: str, request: Request, _: SessionWatcher,
                      lang: str | None = Query(None, pattern=LANG_PATTERN, description="Default: as spoken"),
                      format: str = Query("json", description=f"One of {', '.join(FORMATS)}"),
                      source: Literal["auto", "floor", "interpretation"] = "auto") -> Response:

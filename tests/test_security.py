@@ -45,7 +45,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /v1/sessions/{session_id}/end": RUNS_A,
     "GET /v1/sessions/{session_id}/qr.svg": RUNS_A,
     "POST /v1/sessions/{session_id}/channels/{channel}/disconnect": RUNS_A | STAFF,  # 404 here: no ingest  # the link in it carries the join code
-    "GET /v1/sessions/{session_id}/transcript": STAFF,
+    "GET /v1/sessions/{session_id}/transcript": WATCHES_A,  # participants read back the meeting (issue 12)
     "GET /v1/search": STAFF,
     "GET /v1/segments/{segment_id}": STAFF,
     "PATCH /v1/segments/{segment_id}": STAFF | {"captioner", "captioner_a", "captioner_b"},  # b: see below
@@ -281,7 +281,8 @@ def test_a_public_session_is_readable_without_a_token_and_nothing_else_is(secure
         assert session.status_code == 200 and session.json()["public"] is True
         assert session.json()["join_code"] is None  # only those who run a session see its code
         assert client.get(f"/v1/sessions/{p}/live/en.m3u8").status_code == 200
-        for path in (f"/v1/sessions/{p}/transcript", f"/v1/segments/{p}.floor.1", "/v1/sessions"):
+        assert client.get(f"/v1/sessions/{p}/transcript").status_code == 200  # its record, read back
+        for path in (f"/v1/segments/{p}.floor.1", "/v1/sessions"):
             assert_refused(client.get(path), 401)
         assert_refused(client.post(f"/v1/sessions/{p}/end"), 401)
     captions = "WS /v1/sessions/{session_id}/captions"
@@ -302,7 +303,9 @@ def test_the_join_code_opens_its_own_private_session_only(secure_server):
         assert session.status_code == 200 and session.json()["join_code"] is None
         playlist = client.get(f"/v1/sessions/{a}/live/en.m3u8", params={"code": code})
         assert playlist.status_code == 200 and f"code={code}" in playlist.text  # players carry it along
+        assert client.get(f"/v1/sessions/{a}/transcript", params={"code": code, "format": "txt"}).status_code == 200
         assert_refused(client.get(f"/v1/sessions/{b}", params={"code": code}), 401)
+        assert_refused(client.get(f"/v1/sessions/{b}/transcript", params={"code": code}), 401)
     captions = "WS /v1/sessions/{session_id}/captions"
     opened = asyncio.run(ws_outcome(_ws_url(secure_server, captions, "A", f"code={code}"), address=address,
                                     exchange=[{"type": "ping"}]))

@@ -51,6 +51,7 @@ def pages(session_id: str, ended_id: str | None = None) -> dict[str, tuple[str, 
     return {
         "viewer home": ("/", "#connection", "Enter a session code"),
         "viewer": (f"/s/{session_id}", "#caption-window", "country"),
+        "viewer, transcript open": (f"/s/{session_id}?transcript", "#transcript-lines", "country"),
         "console": (f"/console?session={session_id}", "#caption-window", "country"),
         "staff": ("/staff?q=country", "#hits", "country"),
         "staff session": (f"/staff/sessions/{session_id}", "#transcript", "country"),
@@ -77,6 +78,9 @@ def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session):
             # the viewer in each colour theme, with its settings open, and in projector mode
             page = await open_page(browser, server, f"/s/{live_session}", bypass_csp=True)
             await wait_for_text(page, "#caption-window", "country")
+            await page.click("#transcript summary")  # the transcript pane open and searched, in every theme
+            await page.fill("#transcript-q", "country")
+            await wait_for_text(page, "#transcript-count", "match")
             await page.click("#settings summary")
             for theme in ("light", "dark", "contrast"):
                 await page.select_option("#set-theme", theme)

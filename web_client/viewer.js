@@ -8,6 +8,7 @@ import { fillLanguageSelect, languageName, LANGUAGES } from "./languages.js";
 import { bindSettingsForm } from "./viewer_settings.js";
 import { markUntranslatable } from "./viewer_languages.js";
 import { fitCaptionWindow, pauseLabel, SessionState } from "./viewer_states.js";
+import { TranscriptPane } from "./viewer_transcript.js";
 
 const $ = (id) => document.getElementById(id);
 const LANG_KEY = "floorcast.lang";
@@ -18,6 +19,10 @@ const board = new CaptionBoard({
   scroller: $("caption-window"), onChange: showLiveControls,
 });
 const sessionState = new SessionState($("session-state"));
+const transcript = new TranscriptPane({
+  details: $("transcript"), list: $("transcript-lines"), search: $("transcript-q"), count: $("transcript-count"),
+  downloads: $("transcript-downloads"),
+});
 let feed = null;
 let sessionId = sessionFromPath("/s/") || new URL(location.href).searchParams.get("session") || "";
 
@@ -65,6 +70,7 @@ function onEvent(event) {
   } else {
     if (event.type === "final" && !event.replay) noteTranslation(event);
     board.apply(event);
+    transcript.apply(event);
   }
 }
 
@@ -94,6 +100,7 @@ async function connect() {
   sessionState.reset();
   markUntranslatable($("lang"), null);
   $("translation-notice").replaceChildren();
+  transcript.reset(sessionId, $("lang").value);
   if (!sessionId) {
     say(connection, "Enter a session code to see its captions.");
     listLiveSessions();
@@ -188,6 +195,8 @@ window.addEventListener("popstate", () => {
 connect();
 });
 
+// ?transcript opens the transcript pane (a link straight to the meeting so far)
+if (new URL(location.href).searchParams.has("transcript")) $("transcript").open = true;
 fillLanguageSelect($("lang"));
 $("lang").value = chosenLanguage();
 bindSettingsForm({ onLayoutChange: () => { if (!board.paused) board.jumpToLive(); } });

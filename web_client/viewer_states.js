@@ -107,7 +107,7 @@ export function fitCaptionWindow(win, maxLines) {
   window.addEventListener("resize", refit);
   new MutationObserver(refit).observe(document.documentElement, { attributes: true, attributeFilter: ["class", "style"] });
   const watched = new ResizeObserver(refit);
-  for (const el of document.querySelectorAll("body > header, .banners, .live-controls, #settings, #live-now")) {
+  for (const el of document.querySelectorAll("body > header, .banners, .live-controls, #transcript, #settings, #live-now")) {
     watched.observe(el);
   }
   fit();
