@@ -30,6 +30,7 @@ from service.event_bus import LocalBus
 from service.fanout import Broker
 from service.live_translation import LiveTranslation
 from service.speech_translation import SpeechTranslation
+from service.translation_setup import translator_for
 from service.metrics import ServiceMetrics
 from service.open_sockets import OpenSockets
 from service.outputs.delivery import RetryPolicy
@@ -102,8 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.info("model %s loaded from %s", resolved.name, resolved.path)
         translation = None
         if settings.translation:
-            translator = Translator(settings.data_dir.resolve(), settings.translation_engines,
-                                    apertium_command=settings.apertium_command)
+            translator = translator_for(settings)
             translation = LiveTranslation(translator, threads=settings.translation_threads,
                                           on_final_latency_s=metrics.translation_latency_s.observe,
                                           nice=settings.inference_nice)

@@ -20,6 +20,7 @@ from models.translation.argos import ArgosEngine
 from models.translation.engine import TranslationError
 from models.translation.languages import LANGUAGES, parse_direction
 from models.translation.translator import Translator
+from service.translation_setup import translator_for
 
 __all__ = ["register"]
 
@@ -28,7 +29,7 @@ _DIRECTION = re.compile(r"[A-Za-z]{2,3}-[A-Za-z]{2,3}")
 
 
 def _translator(settings: Any) -> Translator:
-    return Translator(Path(settings.data_dir).resolve(), getattr(settings, "translation_engines", None) or {})
+    return translator_for(settings)
 
 
 def _sort_sources(sources: list[str]) -> tuple[list[Path], list[str], list[str]]:
@@ -91,6 +92,7 @@ def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> No
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from None
         rows = translator.status()
+        servers = [engine.server_status() for engine in translator.router.engines_named("libretranslate")]
         if as_json:
             print(json.dumps([row.to_dict() for row in rows], ensure_ascii=False, indent=2))
             return
@@ -107,6 +109,13 @@ def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> No
         covered = sum(1 for row in rows if row.engine)
         engines = ", ".join(engine.version for engine in translator.router.engines)
         console.print(f"{covered}/30 directions covered; engines: {engines}")
+        for server in servers:
+            if server["answers"]:
+                console.print(f"LibreTranslate at {server['url']} answers: {len(server['directions'])} UN "
+                              f"directions ({', '.join(server['directions']) or 'none'})", soft_wrap=True)
+            else:
+                console.print(f"[red]LibreTranslate at {server['url']} does not answer:[/] {server['error']}",
+                              soft_wrap=True)
         missing = [row for row in rows if row.route == "none" and row.how]
         if missing:
             console.print("To cover the others:")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from service.auth import Principal, Requires
 
-__all__ = ["router", "DirectionPublic", "TranslationStatus"]
+__all__ = ["router", "DirectionPublic", "TranslationStatus", "LibreTranslatePublic"]
 
 router = APIRouter(prefix="/v1/translation", tags=["translation"])
 
@@ -28,9 +28,17 @@ class DirectionPublic(BaseModel):
     how: str | None = Field(None, description="What to install for a direct engine; null when one covers it")
 
 
+class LibreTranslatePublic(BaseModel):
+    url: str
+    answers: bool = Field(description="The server answered GET /languages")
+    directions: list[str] = Field(description="UN directions the server translates, e.g. en-fr")
+    error: str | None
+
+
 class TranslationStatus(BaseModel):
     enabled: bool
     directions: list[DirectionPublic]
+    libretranslate: LibreTranslatePublic | None = Field(None, description="The LibreTranslate server, when one is set")
     missing: list[str] = Field(description="Directions no installed engine covers; viewers get the original text")
     final_latency_p50_s: float | None = Field(description="Median time from a final to its translations, this process")
 
@@ -45,7 +53,9 @@ async def translation_status(request: Request, _: Annotated[Principal, Depends(R
         translation.refresh()
     rows = await asyncio.to_thread(translation.coverage)
     latencies = sorted(translation.latencies_s)
+    server = translation.translator.router.engines_named("libretranslate")
     return TranslationStatus(
         enabled=True, directions=[DirectionPublic(**row.to_dict()) for row in rows],
+        libretranslate=LibreTranslatePublic(**await asyncio.to_thread(server[0].server_status)) if server else None,
         missing=[row.direction for row in rows if row.route == "none"],
         final_latency_p50_s=round(latencies[len(latencies) // 2], 3) if latencies else None)

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     speech_translation_queue: int = Field(4, ge=1, le=64, description="Speech translation jobs that may wait; "
                                                                       "more are refused (marked untranslated)")
     apertium_command: str = "apertium"
+    libretranslate_url: str = Field("", description="A LibreTranslate server to translate with (e.g. "
+                                                    "http://libretranslate:5000); empty: none")
+    libretranslate_api_key: str = Field("", description="Its API key, when the server asks for one")
+    libretranslate_timeout_s: float = Field(10.0, gt=0, le=120, description="Per request to LibreTranslate")
+    libretranslate_retries: int = Field(2, ge=0, le=10, description="Tries again on no answer, 429 or 5xx")
     verify_models: bool = True
     log_format: Literal["json", "text"] | None = Field(None, description="json or text; default: json in production")
     metrics_token: str = Field("", description="Bearer token /metrics asks for; empty: none")
@@ -135,6 +140,14 @@ class Settings(BaseSettings):
         elif self.environment == "production" and len(self.admin_token) < 16:
             raise ValueError("FLOORCAST_ADMIN_TOKEN must be at least 16 characters in production")
         return self
+
+    @field_validator("libretranslate_url")
+    @classmethod
+    def _libretranslate_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError(f"FLOORCAST_LIBRETRANSLATE_URL must be an http(s) URL, not {value!r}")
+        return value.rstrip("/")
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -38,4 +38,4 @@ def how_to_get(src: str, tgt: str, *, route: str) -> str | None:
     apertium = _apertium_packages(src, tgt)
     options = [f"apt-get install apertium {' '.join(apertium)}"] if apertium and route == "none" else []
     prefix = "direct: " if route == "pivot" else ""
-    return prefix + "; or ".join(options + [argos])
+    return prefix + "; or ".join(options + [argos, f"a LibreTranslate server serving {key} (FLOORCAST_LIBRETRANSLATE_URL)"])

@@ -83,6 +83,9 @@ class Router:
     def engine(self, name: str) -> TranslationEngine:
         return self._by_name[name]
 
+    def engines_named(self, name: str) -> list[TranslationEngine]:
+        return [engine for engine in self.engines if engine.name == name]
+
     def choose(self, src: str, tgt: str) -> Choice:
         if src == tgt:
             return Choice(None, Coverage("identity"), "identity")

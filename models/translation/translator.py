@@ -51,10 +51,12 @@ class TranslationResult:
 class Translator:
     def __init__(self, data_dir: Path, settings_mapping: Mapping[str, str] | None = None, *,
                  engines: Sequence[TranslationEngine] | None = None, apertium_command: str = "apertium",
-                 cpu_threads: int = 1, max_text_chars: int = MAX_TEXT_CHARS, chunk_chars: int = CHUNK_CHARS) -> None:
+                 cpu_threads: int = 1, max_text_chars: int = MAX_TEXT_CHARS, chunk_chars: int = CHUNK_CHARS,
+                 extra_engines: Sequence[TranslationEngine] = ()) -> None:
         self.data_dir = Path(data_dir)
-        if engines is None:
-            engines = [ArgosEngine(self.data_dir, cpu_threads=cpu_threads), ApertiumEngine(apertium_command)]
+        if engines is None:  # extra engines (a LibreTranslate server) come after the local ones
+            engines = [ArgosEngine(self.data_dir, cpu_threads=cpu_threads), ApertiumEngine(apertium_command),
+                       *extra_engines]
         self.router = Router(engines, settings_mapping)
         self.max_text_chars = max_text_chars
         self.chunk_chars = chunk_chars
