@@ -165,9 +165,7 @@ $("join-form").addEventListener("submit", (event) => {
   history.pushState(null, "", url);
   if (code !== sessionId) setJoinCode(""); // a join code belongs to one session
   sessionId = code;
-  fitCaptionWindow($("caption-window"),
-  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
-connect();
+  connect();
 });
 
 $("lang").addEventListener("change", () => {
@@ -176,9 +174,7 @@ $("lang").addEventListener("change", () => {
   const url = new URL(location.href);
   if (lang) url.searchParams.set("lang", lang); else url.searchParams.delete("lang");
   history.replaceState(history.state, "", url);
-  fitCaptionWindow($("caption-window"),
-  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
-connect();
+  connect();
 });
 
 $("pause").addEventListener("click", () => {
@@ -190,9 +186,7 @@ $("jump-live").addEventListener("click", () => {
 });
 window.addEventListener("popstate", () => {
   sessionId = sessionFromPath("/s/") || "";
-  fitCaptionWindow($("caption-window"),
-  () => Number(getComputedStyle(document.documentElement).getPropertyValue("--caption-lines")) || 30);
-connect();
+  connect();
 });
 
 // ?transcript opens the transcript pane (a link straight to the meeting so far)
