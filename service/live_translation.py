@@ -64,6 +64,8 @@ class LiveTranslation:
 
     def refresh(self) -> None:
         self._coverage = None
+        for server in self.translator.router.engines_named("libretranslate"):
+            server.refresh()  # ask the server for its languages again too
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

@@ -41,11 +41,12 @@ main()
 
 
 class LibreTranslateServer:
-    def __init__(self, root: Path, archives: list[Path], *, api_key: str = "") -> None:
+    def __init__(self, root: Path, archives: list[Path], *, api_key: str = "", languages: str = "en,fr") -> None:
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_key = api_key
+        self.languages = languages
         self.process: subprocess.Popen | None = None
         packages = root / "packages"
         packages.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ class LibreTranslateServer:
     def start(self) -> "LibreTranslateServer":
         keys = {"db": str(self.root / "api_keys.db"), "key": self.api_key} if self.api_key else {}
         command = [str(LIBRETRANSLATE_PYTHON), "-c", _LAUNCHER, json.dumps(keys), "--host", "127.0.0.1",
-                   "--port", str(self.port), "--load-only", "en,fr", "--disable-web-ui", "--disable-files-translation",
+                   "--port", str(self.port), "--load-only", self.languages, "--disable-web-ui", "--disable-files-translation",
                    "--threads", "1"]
         if self.api_key:
             command += ["--api-keys", "--api-keys-db-path", keys["db"]]

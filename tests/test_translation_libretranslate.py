@@ -35,7 +35,8 @@ JFK = "asr/en/whisper_jfk/jfk.flac"
 def archives(tmp_path_factory, un_corpus_dir):
     root = tmp_path_factory.mktemp("lt-packages")
     return [build_argosmodel("en", "fr", root, corpus_dir=un_corpus_dir),
-            build_argosmodel("fr", "en", root, corpus_dir=un_corpus_dir, seed=1)]
+            build_argosmodel("fr", "en", root, corpus_dir=un_corpus_dir, seed=1),
+            build_argosmodel("en", "zh", root, corpus_dir=un_corpus_dir, seed=2)]
 
 
 pytest_plugins = ["translation_fixtures"]
@@ -43,14 +44,17 @@ pytest_plugins = ["translation_fixtures"]
 
 @pytest.fixture(scope="module")
 def libretranslate(tmp_path_factory, archives):
-    with LibreTranslateServer(tmp_path_factory.mktemp("libretranslate"), archives, api_key=KEY) as server:
+    with LibreTranslateServer(tmp_path_factory.mktemp("libretranslate"), archives, api_key=KEY,
+                              languages="en,fr,zh") as server:
         yield server
 
 
 @needs_server
 def test_the_servers_directions_and_a_batch_in_one_request(libretranslate):
     engine = LibreTranslateEngine(libretranslate.url, api_key=KEY)
-    assert engine.directions() == {("en", "fr"), ("fr", "en")}
+    # its "zh-Hans" is the UN's zh; fr -> zh is LibreTranslate's own pivot through English
+    assert engine.directions() == {("en", "fr"), ("fr", "en"), ("en", "zh"), ("fr", "zh")}
+    assert engine.translate_batch(["The meeting is open."], "en", "zh")[0]
     assert engine.coverage("en", "fr").route == "direct" and not engine.covers("en", "es")
     texts = ["The meeting is open.", "Member States shall vote on the draft resolution.", "The meeting is open."]
     before = engine.requests
@@ -99,7 +103,7 @@ def test_translation_status_shows_the_server_and_its_languages(tmp_path, libretr
                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     said = " ".join(table.stdout.split())
     assert table.returncode == 0, table.stdout + table.stderr
-    assert f"LibreTranslate at {libretranslate.url} answers: 2 UN directions (en-fr, fr-en)" in said
+    assert f"LibreTranslate at {libretranslate.url} answers: 4 UN directions (en-fr, en-zh, fr-en, fr-zh)" in said
     rows = json.loads(subprocess.run([sys.executable, "-m", "service.cli", "models", "translation-status", "--json"],
                                      env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120).stdout)
     en_fr = next(row for row in rows if row["direction"] == "en-fr")
@@ -115,7 +119,7 @@ def test_a_live_session_translates_through_libretranslate(base_model, tmp_path, 
         with server.http() as client:
             status = client.get("/v1/translation/status").json()
         assert status["libretranslate"] == {"url": libretranslate.url, "answers": True,
-                                            "directions": ["en-fr", "fr-en"], "error": None}
+                                            "directions": ["en-fr", "en-zh", "fr-en", "fr-zh"], "error": None}
         session = server.create_session(title="through LibreTranslate", translation_languages=["en", "fr"])
 
         async def run() -> list[dict]:

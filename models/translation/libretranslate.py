@@ -28,6 +28,7 @@ __all__ = ["LibreTranslateEngine", "LANGUAGES_TTL_S", "UNANSWERED_TTL_S"]
 LANGUAGES_TTL_S = 300.0
 UNANSWERED_TTL_S = 30.0  # a server that did not answer is asked again this soon
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_SERVER_CODES = {"zh-hans": "zh"}  # zh-Hant (traditional) is not the UN's Chinese
 
 
 class LibreTranslateEngine:
@@ -67,9 +68,10 @@ class LibreTranslateEngine:
                 return self._directions
             try:
                 languages = self._request("GET", "/languages")
-                self._directions = frozenset(
-                    (entry["code"], target) for entry in languages if entry.get("code") in UN_CODES
-                    for target in entry.get("targets", ()) if target in UN_CODES and target != entry["code"])
+                pairs = ((_un_code(entry["code"]), _un_code(target)) for entry in languages
+                         for target in entry.get("targets", ()))
+                self._directions = frozenset((src, tgt) for src, tgt in pairs
+                                             if src in UN_CODES and tgt in UN_CODES and src != tgt)
                 self.last_error = None
             except (EngineFailure, KeyError, TypeError) as exc:
                 self._directions, self.last_error = frozenset(), str(exc)
@@ -131,6 +133,12 @@ class LibreTranslateEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _un_code(code: object) -> str:
+    """LibreTranslate names Chinese ``zh-Hans`` (and takes ``zh`` in requests); the UN's Chinese is simplified."""
+    code = str(code).lower()
+    return _SERVER_CODES.get(code, code)
 
 
 def _error_of(response: httpx.Response) -> str:
