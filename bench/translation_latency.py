@@ -9,14 +9,18 @@ as spoken, and ``?lang=`` fr, es, ru, ar, zh.
   ru, ar, zh have no engine and get the original, untranslated);
 * ``standin``: argos packages built like the tests' stand-in (tiny real
   CTranslate2 transformers + sentencepiece, meaningless output) for en->fr,
-  es, ru, ar, zh, installed with ``floorcast models install-translation``.
+  es, ru, ar, zh, installed with ``floorcast models install-translation``;
+* ``libretranslate``: the same five packages in a real LibreTranslate server
+  (``.venv-libretranslate``, see tests/libretranslate_server.py), chosen for
+  every direction with ``FLOORCAST_TRANSLATION_ENGINES``: against ``standin``,
+  what the HTTP hop to a server costs.
 
 Per final and target language: translation latency = arrival of the
 translated final − arrival of the source final at the viewers; "all five" =
 the last of the five. Recognition latency per word (first appearance and
 stable, as in streaming_latency.py) is compared with ``off``.
 
-    python bench/translation_latency.py [--configs off,apertium,standin] [--clips en]
+    python bench/translation_latency.py [--configs off,apertium,standin,libretranslate] [--clips en]
 
 Prints a table and writes bench/results/translation_latency.json.
 """
@@ -51,12 +55,15 @@ TARGETS = ("fr", "es", "ru", "ar", "zh")
 RESULTS = ROOT / "bench" / "results"
 
 
-def standin_data_dir(root: Path) -> Path:
+def standin_archives(root: Path) -> list[Path]:
     from argos_package import build_argosmodel
 
     corpus = eval_dir() / "mt" / "un_v1.0"
-    archives = [build_argosmodel("en", lang, root / "pkgs", corpus_dir=corpus, seed=n)
-                for n, lang in enumerate(TARGETS)]
+    return [build_argosmodel("en", lang, root / "pkgs", corpus_dir=corpus, seed=n) for n, lang in enumerate(TARGETS)]
+
+
+def standin_data_dir(root: Path) -> Path:
+    archives = standin_archives(root)
     data = root / "data"
     subprocess.run([sys.executable, "-m", "service.cli", "models", "install-translation", *map(str, archives)],
                    cwd=ROOT, check=True, env={"FLOORCAST_DATA_DIR": str(data), "PATH": "/usr/bin:/bin",
@@ -128,8 +135,19 @@ def run_config(name: str, clips: list[Clip], scratch: Path) -> dict:
         env["FLOORCAST_TRANSLATION"] = "false"
     elif name == "standin":
         env["FLOORCAST_DATA_DIR"] = str(standin_data_dir(scratch / "standin"))
-    with running_server(env) as (url, token):
-        run = asyncio.run(stream_with_viewers(url, token, clips))
+    if name == "libretranslate":
+        from libretranslate_server import LibreTranslateServer
+
+        root = scratch / "libretranslate"
+        server = LibreTranslateServer(root, standin_archives(root), languages=",".join(("en", *TARGETS))).start()
+        env.update(FLOORCAST_LIBRETRANSLATE_URL=server.url, FLOORCAST_TRANSLATION_ENGINES=json.dumps(
+            {f"en-{lang}": "libretranslate" for lang in TARGETS}))
+    try:
+        with running_server(env) as (url, token):
+            run = asyncio.run(stream_with_viewers(url, token, clips))
+    finally:
+        if name == "libretranslate":
+            server.stop()
     first, stable = word_latencies(run["received"]["spoken"])
     result = {"config": name, "finals": 0, "first_p50_s": percentile(first, 50), "first_p95_s": percentile(first, 95),
               "stable_p50_s": percentile(stable, 50), "stable_p95_s": percentile(stable, 95),
@@ -146,7 +164,7 @@ def run_config(name: str, clips: list[Clip], scratch: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--configs", default="off,apertium,standin")
+    parser.add_argument("--configs", default="off,apertium,standin,libretranslate")
     parser.add_argument("--clips", default="en", choices=["standard", "en"])
     parser.add_argument("--limit", type=int, default=0, help="only the first N clips (smoke run)")
     parser.add_argument("--out", default=str(RESULTS / "translation_latency.json"))
