@@ -19,17 +19,12 @@ from rich.table import Table
 from models.translation.argos import ArgosEngine
 from models.translation.engine import TranslationError
 from models.translation.languages import LANGUAGES, parse_direction
-from models.translation.translator import Translator
 from service.translation_setup import translator_for
 
 __all__ = ["register"]
 
 console = Console()
 _DIRECTION = re.compile(r"[A-Za-z]{2,3}-[A-Za-z]{2,3}")
-
-
-def _translator(settings: Any) -> Translator:
-    return translator_for(settings)
 
 
 def _sort_sources(sources: list[str]) -> tuple[list[Path], list[str], list[str]]:
@@ -87,7 +82,7 @@ def register(models_app: typer.Typer, settings_factory: Callable[[], Any]) -> No
     def translation_status(as_json: bool = typer.Option(False, "--json")) -> None:
         """Which engine translates each of the 30 UN directions, and how (direct, pivot, none)."""
         try:
-            translator = _translator(settings_factory())
+            translator = translator_for(settings_factory())
         except TranslationError as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from None

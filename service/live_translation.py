@@ -47,6 +47,7 @@ class LiveTranslation:
         self._last_partial_s: dict[tuple[str, str], float] = {}
         self._waiting_partial: dict[tuple[str, str], int] = {}  # stream -> id of its queued partial job
         self._coverage: list | None = None
+        self._routes: dict[tuple[str, str], str] | None = None  # (src, tgt) -> route, from the same coverage
         self.latencies_s: list[float] = []  # submit -> result, finals only (last 1,000)
         self.speech: SpeechTranslation | None = None  # English from the audio (see service.speech_translation)
 
@@ -54,6 +55,7 @@ class LiveTranslation:
         """The 30 directions with the engine and route that serve each (cached; installs call ``refresh``)."""
         if self._coverage is None:
             self._coverage = self.translator.status()
+            self._routes = {(row.src, row.tgt): row.route for row in self._coverage}
         return self._coverage
 
     def warm_up(self) -> None:
@@ -63,7 +65,7 @@ class LiveTranslation:
             self.translator.translate("Good morning.", src, [row.tgt for row in rows if row.src == src])
 
     def refresh(self) -> None:
-        self._coverage = None
+        self._coverage = self._routes = None
         for server in self.translator.router.engines_named("libretranslate"):
             server.refresh()  # ask the server for its languages again too
 
@@ -93,7 +95,9 @@ class LiveTranslation:
     def _by_speech(self, src: str, targets: tuple[str, ...]) -> tuple[str, ...]:
         if self.speech is None:
             return ()
-        return speech_targets(src, targets, {(row.src, row.tgt): row.route for row in self.coverage()})
+        if self._routes is None:
+            self.coverage()
+        return speech_targets(src, targets, self._routes)
 
     def wait_idle(self, timeout_s: float) -> None:
         """Until the text jobs, and the speech jobs, submitted so far are done."""
