@@ -37,7 +37,8 @@ from service.outputs.delivery import RetryPolicy
 from service.outputs.hub import OutputHub
 from service.rate_limit import RateLimits
 from service.session_lifecycle import LifecycleWatch
-from service.sessions import SessionRegistry
+from service.session_registry import SessionRegistry
+from service.session_services import SessionServices
 from service.settings import Settings, get_settings
 from service.store_writer import StoreWriter
 from web_client import STATIC_DIR
@@ -123,11 +124,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.bus.start()
         if app.state.leases is not None:
             app.state.leases.start()
-        app.state.registry = SessionRegistry(
-            app.state.bus, metrics.timed(decoder), resolved.languages,
-            recognizer_config=RecognizerConfig(final_beam_size=settings.final_beam_size),
+        app.state.registry = SessionRegistry(SessionServices(
+            app.state.bus, metrics.timed(decoder), RecognizerConfig(final_beam_size=settings.final_beam_size),
             max_queued_s=settings.audio_queue_s, policy=settings.recognizer_policy, writer=writer,
-            translation=translation, inference_nice=settings.inference_nice)
+            translation=translation, inference_nice=settings.inference_nice, default_languages=resolved.languages))
         lifecycle = LifecycleWatch(app, grace_s=settings.session_end_grace_s,
                                    idle_timeout_s=settings.session_idle_timeout_s).start()
         app.state.outputs = OutputHub(

@@ -21,12 +21,15 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from service import wire_events
+from service.delivered import Delivered
 from service.fanout import Broker, Outgoing, Viewer
 from service.logging_setup import set_log_context
 from service.settings import UN_LANGUAGES
 from service.viewer_filter import ViewerChoice, accepts
 from service.replay import events_after
 from service.session_access import SessionView, view_for_viewer
+from service.session_errors import SessionError, close_code
 from service.session_clock import send_clock
 from service.ws_common import accept_for, close
 from service.protocol import CloseCode
@@ -55,7 +58,7 @@ async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer)
     """Clients may send ``{"type": "ping"}``; the answer ``pong`` carries the seq of the last event
     published and queues behind every event before it, so the client then knows it is caught up.
     Anything else a client sends is ignored."""
-    bus = websocket.app.state.bus
+    broker: Broker = websocket.app.state.broker
     with contextlib.suppress(WebSocketDisconnect):
         while True:
             message = await websocket.receive()
@@ -63,9 +66,9 @@ async def _receive_loop(websocket: WebSocket, view: SessionView, viewer: Viewer)
                 return
             text = message.get("text")
             if text and len(text) < 256 and _is_ping(text):
-                seq = view.live.published_seq if view.live is not None else bus.last_delivered(view.id)
+                pong = wire_events.pong(broker.delivered(view.id).last_seq)
                 with contextlib.suppress(asyncio.QueueFull):
-                    viewer.queue.put_nowait(Outgoing.of({"type": "pong", "seq": seq}))
+                    viewer.queue.put_nowait(Outgoing.of(wire_events.wire(pong)))
 
 
 def _status(view: SessionView) -> str:
@@ -90,11 +93,10 @@ async def _backlog(websocket: WebSocket, view: SessionView, choice: ViewerChoice
                 if accepts(choice, e) and e.get("type") != "session_ended"]
     if recent <= 0:
         return []
-    if view.live is not None:
-        finals = [e for e in view.live.recent_finals if accepts(choice, e)]
-    else:
-        held, _ = await app.state.bus.replay(view.id, 0)
-        finals = [e for e in held if e.get("type") == "final" and accepts(choice, e)]
+    delivered = app.state.broker.delivered(view.id)
+    if view.live is None and not delivered.last_seq:  # recorded elsewhere, nothing came through here yet
+        delivered = Delivered.of((await app.state.bus.replay(view.id, 0))[0])
+    finals = [e for e in delivered.finals() if accepts(choice, e)]
     return finals[-min(recent, 200):]
 
 
@@ -106,8 +108,8 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
         return
     try:
         view = await view_for_viewer(websocket.app, session_id)
-    except LookupError as exc:
-        await close(websocket, CloseCode.NOT_FOUND, str(exc))
+    except SessionError as exc:  # unknown: 4404
+        await close(websocket, close_code(exc), str(exc))
         return
     set_log_context(session_id=view.id)
     if lang is not None and lang not in UN_LANGUAGES and lang not in view.allowed_languages:
@@ -134,15 +136,15 @@ async def captions(websocket: WebSocket, session_id: str, recent: int = 50, lang
             if _status(view) == "ended":
                 seq = view.live.last_seq if view.live is not None else sent
                 ended_at = view.live.ended_at if view.live is not None else view.ended_at
-                await websocket.send_json({"type": "session_ended", "seq": seq, "session_id": view.id,
-                                           "ended_at": ended_at})
+                await websocket.send_json(wire_events.wire(
+                    wire_events.session_ended(seq=seq, session_id=view.id, ended_at=ended_at)))
                 await close(websocket, CloseCode.NORMAL, "session ended")
                 return
             tasks = [asyncio.create_task(_send_loop(websocket, viewer, sent)),
                      asyncio.create_task(_receive_loop(websocket, view, viewer)),
                      asyncio.create_task(viewer.closed.wait())]
             if clock and view.live is not None:
-                tasks.append(asyncio.create_task(send_clock(view.live, viewer)))
+                tasks.append(asyncio.create_task(send_clock(view.live, viewer, broker)))
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             if viewer.lagging:
                 log.warning("viewer fell behind (%d partials dropped); closing with 1013", viewer.dropped_partials)

@@ -4,6 +4,7 @@
     QueryError -> 422    search query that cannot be run
     Conflict   -> 409    write that contradicts the record
     StoreError -> 503    the database is unavailable
+    SessionError         as :mod:`service.session_errors` says (unknown session 404, ended 409, ...)
 
 Routes document their 422 as :class:`ErrorBody` (``ERROR_RESPONSES``): ``detail`` is a sentence when a
 route refuses a request, FastAPI's list of errors when the request does not parse.
@@ -24,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from captions_store.store import Conflict, NotFound, QueryError, StoreError
 from service.protocol import CloseCode
+from service.session_errors import SessionError, http_status
 from service.ws_common import close
 
 __all__ = ["install_error_handlers", "ErrorBody", "ERROR_RESPONSES"]
@@ -47,6 +49,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 return JSONResponse({"detail": str(exc)}, status_code=code)
         log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc)
         return JSONResponse({"detail": "the captions store is unavailable; try again"}, status_code=503)
+
+    @app.exception_handler(SessionError)
+    async def session_error(request: Request, exc: SessionError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=http_status(exc))
 
     @app.exception_handler(WebSocketRequestValidationError)
     async def websocket_bad_request(websocket: WebSocket, exc: WebSocketRequestValidationError) -> None:

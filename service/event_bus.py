@@ -52,7 +52,6 @@ class LocalBus:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self._recent: dict[str, deque[dict]] = defaultdict(lambda: deque(maxlen=REPLAY_EVENTS))
-        self._last: dict[str, int] = {}
 
     async def start(self) -> None:
         return None
@@ -63,11 +62,7 @@ class LocalBus:
     def publish(self, session_id: str, event: dict) -> None:
         if event.get("type") != "partial":
             self._recent[session_id].append(event)
-        self._last[session_id] = event["seq"]
         self.broker.publish(session_id, event)
-
-    def last_delivered(self, session_id: str) -> int:
-        return self._last.get(session_id, 0)
 
     async def replay(self, session_id: str, since: int) -> tuple[list[dict], int | None]:
         """Events after ``since`` that this bus still holds, and the oldest seq it holds (None: nothing)."""
@@ -82,7 +77,7 @@ class LocalBus:
 
     def forget(self, session_id: str) -> None:
         self._recent.pop(session_id, None)
-        self._last.pop(session_id, None)
+        self.broker.forget(session_id)
 
 
 class RedisBus:
@@ -201,8 +196,6 @@ class RedisBus:
         newest = await self._client.xrevrange(_stream(session_id), max="+", min="-", count=1)
         return int(newest[0][0].split(b"-")[0]) if newest else 0
 
-    def last_delivered(self, session_id: str) -> int:
-        return self._delivered.get(session_id, 0)
-
     def forget(self, session_id: str) -> None:
         self._delivered.pop(session_id, None)
+        self.broker.forget(session_id)

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from service.delivered import Delivered
 from service.viewer_filter import ViewerChoice, accepts
 
 __all__ = ["Bus", "Viewer", "Broker", "Outgoing", "encode"]
@@ -61,6 +62,7 @@ class Broker:
         self._viewers: dict[str, set[Viewer]] = defaultdict(set)
         self.published: Counter[str] = Counter()  # events published, by type (for /metrics)
         self.dropped_partials = 0  # partials not queued for a full viewer, every viewer so far
+        self._delivered: dict[str, Delivered] = defaultdict(Delivered)
 
     def subscribe(self, session_id: str, choice: ViewerChoice = ViewerChoice()) -> Viewer:
         viewer = Viewer(session_id, asyncio.Queue(maxsize=self._queue_events), choice)
@@ -80,9 +82,17 @@ class Broker:
     def viewers(self) -> list[Viewer]:
         return [viewer for viewers in self._viewers.values() for viewer in viewers]
 
+    def delivered(self, session_id: str) -> Delivered:
+        """The last seq and the recent finals this instance has delivered of the session (empty: none yet)."""
+        return self._delivered.get(session_id) or Delivered(0)
+
+    def forget(self, session_id: str) -> None:
+        self._delivered.pop(session_id, None)
+
     def publish(self, session_id: str, event: dict) -> None:
         """Called on the event loop; never blocks."""
         self.published[event.get("type", "")] += 1
+        self._delivered[session_id].add(event)
         viewers = self._viewers.get(session_id)
         if not viewers:
             return

@@ -23,8 +23,10 @@ from service.logging_setup import set_log_context
 from service.open_sockets import OpenSocket
 from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
                               ingest_message_adapter)
-from service.sessions import ChannelState, LiveSession, SessionError
-from service.session_access import SessionElsewhere, live_for_ingest, release_if_idle
+from service.channel_state import ChannelState
+from service.session_errors import SessionError, UnknownChannel, close_code
+from service.sessions import LiveSession
+from service.session_access import live_for_ingest, release_if_idle
 from service.ws_common import accept_for, close
 
 __all__ = ["router"]
@@ -105,10 +107,8 @@ class IngestConnection:
                 raise ProtocolError(CloseCode.INVALID_PAYLOAD, "start sent twice")
             try:
                 self.channel = self.session.open_channel(self.channel_name, self._on_failure)
-            except LookupError as exc:
-                raise ProtocolError(CloseCode.NOT_FOUND, str(exc)) from None
-            except SessionError as exc:
-                raise ProtocolError(CloseCode.CONFLICT, str(exc)) from None
+            except SessionError as exc:  # unknown channel 4404, ended or busy 4409
+                raise ProtocolError(close_code(exc), str(exc)) from None
             self.converter = PcmConverter(message.sample_rate, message.channels)
             ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s)
             await self._send(ready.model_dump_json())
@@ -185,17 +185,10 @@ async def ingest(websocket: WebSocket, session_id: str, channel: str = "floor") 
         return
     try:
         session = await live_for_ingest(websocket.app, session_id)
-    except LookupError as exc:
-        await close(websocket, CloseCode.NOT_FOUND, str(exc))
-        return
-    except SessionElsewhere as exc:  # recorded by another instance: retry with back-off
-        await close(websocket, CloseCode.TRY_AGAIN_LATER, str(exc))
-        return
-    except SessionError as exc:  # ended
-        await close(websocket, CloseCode.CONFLICT, str(exc))
-        return
-    if channel not in session.channels:
-        await close(websocket, CloseCode.NOT_FOUND, f"session has no channel {channel!r}")
+        if channel not in session.channels:
+            raise UnknownChannel(channel)
+    except SessionError as exc:  # unknown 4404, ended 4409, recorded by another instance 1013 (retry)
+        await close(websocket, close_code(exc), str(exc))
         return
     set_log_context(session_id=session.id, channel=channel)
     settings = websocket.app.state.settings

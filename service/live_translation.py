@@ -16,23 +16,39 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from models.translation.engine import TranslationError
 from models.translation.translator import TranslationResult, Translator
 from models.translation.worker import TranslationJob, TranslationWorker
+from service.protocol import FinalEvent, PartialEvent
 from service.speech_translation import SpeechJob, SpeechTranslation, speech_targets
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
     from captions_store.records import SegmentRecord
-    from service.sessions import LiveSession
 
-__all__ = ["LiveTranslation", "PARTIAL_INTERVAL_S"]
+__all__ = ["LiveTranslation", "TranslationRequest", "PARTIAL_INTERVAL_S"]
 
 log = logging.getLogger(__name__)
 PARTIAL_INTERVAL_S = 1.5  # at most one partial per stream is translated in this interval
+
+Deliver = Callable[[PartialEvent | FinalEvent, dict[str, TranslationResult]], None]
+
+
+@dataclass(frozen=True)
+class TranslationRequest:
+    """What a session asks for one of its captions: plain data and a callback, no session object.
+
+    ``deliver(source, results)`` runs on the event loop with one result per target language."""
+
+    source: PartialEvent | FinalEvent
+    targets: tuple[str, ...]
+    deliver: Deliver
+    glossary: Mapping[str, Mapping[str, str]] | None = None
+    audio: "np.ndarray | None" = None  # a final's samples, for speech translation
 
 
 class LiveTranslation:
@@ -43,7 +59,7 @@ class LiveTranslation:
         self.worker = TranslationWorker(translator, on_result=self._on_result, on_error=self._on_error,
                                         threads=threads, name="translation", nice=nice)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._jobs: dict[int, tuple[Callable, dict]] = {}  # id(job) -> (deliver on the loop, context)
+        self._jobs: dict[int, tuple[Callable, object]] = {}  # id(job) -> (deliver on the loop, what it is about)
         self._last_partial_s: dict[tuple[str, str], float] = {}
         self._waiting_partial: dict[tuple[str, str], int] = {}  # stream -> id of its queued partial job
         self._coverage: list | None = None
@@ -81,16 +97,17 @@ class LiveTranslation:
             self.speech.stop()
 
     # -- the event loop's side ---------------------------------------------------------
-    def final(self, session: "LiveSession", wire: dict, audio: "np.ndarray | None" = None) -> None:
-        targets = session.translation_targets(wire["lang"])
-        if not targets or not wire["text"]:
+    def final(self, request: TranslationRequest) -> None:
+        source, targets = request.source, request.targets
+        if not targets or not source.text:
             return
-        by_speech = self._by_speech(wire["lang"], targets) if audio is not None and len(audio) else ()
-        if by_speech and self.speech.submit(SpeechJob(wire, audio, by_speech, session.emit_translations,
-                                                      glossary=session.translation_glossary)):
+        audio = request.audio
+        by_speech = self._by_speech(source.lang, targets) if audio is not None and len(audio) else ()
+        if by_speech and self.speech.submit(SpeechJob(source, audio, by_speech, request.deliver,
+                                                      glossary=request.glossary)):
             targets = tuple(t for t in targets if t not in by_speech)
         if targets:
-            self._submit(session, wire, targets, final=True, deliver=session.emit_translations)
+            self._submit(request, targets, final=True)
 
     def _by_speech(self, src: str, targets: tuple[str, ...]) -> tuple[str, ...]:
         if self.speech is None:
@@ -105,40 +122,38 @@ class LiveTranslation:
         if self.speech is not None:
             self.speech.wait_idle(timeout_s)
 
-    def partial(self, session: "LiveSession", wire: dict) -> None:
-        if not session.spec.translate_partials:
-            return
-        stream = (session.id, wire["channel"])
+    def partial(self, request: TranslationRequest) -> None:
+        """At most one partial per stream every ``PARTIAL_INTERVAL_S``; a newer one supersedes a queued one."""
+        source = request.source
+        stream = (source.session_id, source.channel)
         now = time.monotonic()
         if now - self._last_partial_s.get(stream, 0.0) < PARTIAL_INTERVAL_S:
             return
-        targets = session.translation_targets(wire["lang"])
-        if targets and wire["text"]:
+        if request.targets and source.text:
             self._last_partial_s[stream] = now
-            self._submit(session, wire, targets, final=False, deliver=session.emit_translations)
+            self._submit(request, request.targets, final=False)
 
-    def correction(self, session: "LiveSession | None", record: "SegmentRecord", targets: tuple[str, ...],
-                   glossary: Mapping | None, store_translations: Callable) -> None:
+    def correction(self, record: "SegmentRecord", targets: tuple[str, ...], glossary: Mapping | None,
+                   store_translations: Callable) -> None:
         """Translate an edited segment again; ``store_translations(record, results)`` runs on the loop."""
         if not targets:
             return
         job = TranslationJob(session_id=record.session_id, channel=record.channel, text=record.text, src=record.lang,
                              targets=targets, final=True, segment_id=record.id, glossary=glossary)
-        self._jobs[id(job)] = (lambda ctx, results: store_translations(ctx["record"], results), {"record": record})
+        self._jobs[id(job)] = (store_translations, record)
         self.worker.submit_final(job)
 
-    def _submit(self, session: "LiveSession", wire: dict, targets: tuple[str, ...], *, final: bool,
-                deliver: Callable) -> None:
-        job = TranslationJob(session_id=session.id, channel=wire["channel"], text=wire["text"], src=wire["lang"],
-                             targets=targets, final=final, segment_id=wire["segment_id"],
-                             glossary=session.translation_glossary)
-        stream = (session.id, wire["channel"])
+    def _submit(self, request: TranslationRequest, targets: tuple[str, ...], *, final: bool) -> None:
+        source = request.source
+        job = TranslationJob(session_id=source.session_id, channel=source.channel, text=source.text, src=source.lang,
+                             targets=targets, final=final, segment_id=source.segment_id, glossary=request.glossary)
+        stream = (source.session_id, source.channel)
         superseded = self._waiting_partial.pop(stream, None)  # the worker drops it; forget it here too
         if superseded is not None:
             self._jobs.pop(superseded, None)
         if not final:
             self._waiting_partial[stream] = id(job)
-        self._jobs[id(job)] = (lambda ctx, results: deliver(ctx["wire"], results), {"wire": wire})
+        self._jobs[id(job)] = (request.deliver, source)
         (self.worker.submit_final if final else self.worker.submit_partial)(job)
 
     # -- worker threads ----------------------------------------------------------------
@@ -166,5 +181,5 @@ class LiveTranslation:
             del self._waiting_partial[stream]
         if entry is None:  # a partial superseded before it ran never reports; a stale id is harmless
             return
-        deliver, context = entry
-        deliver(context, results)
+        deliver, about = entry
+        deliver(about, results)

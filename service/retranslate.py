@@ -12,7 +12,7 @@ import asyncio
 from fastapi import FastAPI
 
 from captions_store.records import SegmentRecord, TranslationIn
-from service.settings import UN_LANGUAGES
+from service.session_conversions import booth_languages, glossary_map, translation_languages, translation_targets
 
 __all__ = ["retranslate"]
 
@@ -23,13 +23,11 @@ async def retranslate(app: FastAPI, record: SegmentRecord) -> bool:
     if translation is None:
         return False
     session_record = await asyncio.to_thread(app.state.store.get_session, record.session_id)
-    channel = next((c for c in session_record.channels if c.get("name") == record.channel), {})
-    if channel.get("language"):  # a booth: human interpretation, never machine-translated
+    if booth_languages(session_record.channels).get(record.channel):  # a booth: never machine-translated
         return False
     live = app.state.registry.get(record.session_id)
-    languages = live.translation_languages if live is not None else list(UN_LANGUAGES)
-    targets = tuple(lang for lang in languages if lang != record.lang)
-    glossary = {g["term"]: dict(g.get("renderings", {})) for g in session_record.glossary} or None
+    targets = translation_targets(translation_languages(session_record.translation_languages), record.lang)
+    glossary = glossary_map(session_record.glossary)
     loop = asyncio.get_running_loop()
     writer = app.state.writer
 
@@ -45,5 +43,5 @@ async def retranslate(app: FastAPI, record: SegmentRecord) -> bool:
 
         writer.submit([], items, done=lambda stored: loop.call_soon_threadsafe(correct_viewers))
 
-    translation.correction(live, record, targets, glossary, store_translations)
+    translation.correction(record, targets, glossary, store_translations)
     return True

@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response, status
 
 from captions_store.exports.lines import segment_cues
-from captions_store.exports.pieces import WordTiming
+from captions_store.exports.pieces import TimedWord
 from captions_store.exports.vtt import cue_block
 from service.auth import PlayerWatcher
 from service.settings import UN_LANGUAGES
@@ -83,13 +83,13 @@ def playlist_text(segments: range, *, lang: str, heard_s: float, ended: bool, qu
     return "\n".join(lines) + "\n"
 
 
-def _words(final: dict) -> tuple[WordTiming, ...]:
+def _words(final: dict) -> tuple[TimedWord, ...]:
     if final.get("source_lang") is not None:  # a translation: the word timings belong to the source text
         return ()
     out = []
     for w in final.get("words") or ():
         try:
-            out.append(WordTiming(str(w["word"]), float(w["start"]), float(w["end"])))
+            out.append(TimedWord(str(w["word"]), float(w["start"]), float(w["end"])))
         except (KeyError, TypeError, ValueError):
             return ()
     return tuple(out)
@@ -172,6 +172,6 @@ async def live_segment(session_id: str, lang: str, request: Request, _: PlayerWa
                        source: Source = "auto", mpegts: int = Query(0, ge=0, le=MAX_MPEGTS)) -> Response:
     session = _live_session(request, session_id)
     choice = _choice(session, lang, source)
-    finals = [e for e in list(session.recent_finals) if accepts(choice, e)]
+    finals = [e for e in request.app.state.broker.delivered(session_id).finals() if accepts(choice, e)]
     return Response(segment_text(finals, number, mpegts=mpegts), media_type=VTT_TYPE,
                     headers={"Cache-Control": "no-cache"})

@@ -14,13 +14,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 
-from captions_store.records import OutputRecord, SessionRecord
+from captions_store.records import OutputRecord
 from service.auth import Principal, Requires
 from service.outputs.delivery import OutputDelivery
 from service.outputs.destinations import check_url, masked
 from service.outputs.hub import OutputHub
 from service.outputs.models import OutputCreate, OutputPublic
-from service.settings import UN_LANGUAGES
+from service.session_conversions import offered_languages
 
 __all__ = ["router", "output_public"]
 
@@ -49,13 +49,6 @@ def output_public(record: OutputRecord, delivery: OutputDelivery | None, session
                         **numbers, **extra)
 
 
-def _languages(record: SessionRecord) -> list[str]:
-    """What a viewer of the session can read: what the floor may speak, its booths, its translations."""
-    targets = UN_LANGUAGES if record.translation_languages is None else record.translation_languages
-    booths = [c.get("language") for c in record.channels if c.get("language")]
-    return list(dict.fromkeys([*record.languages, *booths, *targets]))
-
-
 @router.post("/{session_id}/outputs", status_code=status.HTTP_201_CREATED, response_model=OutputPublic,
              response_model_exclude_none=True)
 async def add_output(session_id: str, body: OutputCreate, request: Request, _: Staff) -> OutputPublic:
@@ -68,12 +61,13 @@ async def add_output(session_id: str, body: OutputCreate, request: Request, _: S
         url = check_url(body.url)
     except ValueError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"url: {exc}") from exc
-    offered = _languages(record)
+    offered = offered_languages(record)
     if body.language not in offered:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY,
                             f"language {body.language!r} is not one this session has; it has {', '.join(offered)}")
     live = request.app.state.registry.get(session_id)
-    since = live.published_seq if live is not None else await request.app.state.bus.last_seq(session_id)
+    since = request.app.state.broker.delivered(session_id).last_seq if live is not None else \
+        await request.app.state.bus.last_seq(session_id)
     secret = secrets.token_urlsafe(32) if body.kind == "webhook" else ""
     stored = await asyncio.to_thread(store.add_output, session_id, kind=body.kind, url=url, language=body.language,
                                      secret=secret, through_seq=since)

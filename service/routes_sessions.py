@@ -17,13 +17,14 @@ from captions_store.records import SessionRecord
 from captions_store.store import NotFound, Store
 from service.auth import SEES_JOIN_CODE, Principal, Requires, SessionWatcher
 from service.ingest_control import wait_until_not_streaming
-from service.protocol import CloseCode, ChannelPublic, ChannelSpec, GlossaryEntry, SessionCreate, SessionPublic, SessionUpdate
-from service.session_access import SessionElsewhere, live_for_ingest
+from service.protocol import CloseCode, SessionCreate, SessionPublic, SessionUpdate
+from service.session_access import live_for_ingest
+from service.session_conversions import stored_public
 from service.session_lifecycle import end_session as end_live_session
-from service.sessions import LiveSession, SessionError, SessionRegistry
-from service.settings import UN_LANGUAGES
+from service.session_registry import SessionRegistry
+from service.sessions import LiveSession
 
-__all__ = ["router", "stored_public"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 Captioner = Annotated[Principal, Depends(Requires("captioner"))]
@@ -38,21 +39,6 @@ def _registry(request: Request) -> SessionRegistry:
 
 def _store(request: Request) -> Store:
     return request.app.state.store
-
-
-def stored_public(record: SessionRecord) -> SessionPublic:
-    """A session that is no longer live, as the store keeps it."""
-    channels = [ChannelSpec.model_validate(c) for c in record.channels]
-    return SessionPublic(
-        id=record.id, title=record.title, room=record.room, status=record.status,
-        created_at=record.started_at.timestamp() if record.started_at else 0.0,
-        ended_at=record.ended_at.timestamp() if record.ended_at else None, off_record=record.off_record,
-        allowed_languages=list(record.languages), glossary=[GlossaryEntry.model_validate(g) for g in record.glossary],
-        channels=[ChannelPublic(name=c.name, language=c.language, streaming=False, audio_s=0, busy_s=0,
-                                partial_decodes=0, partials_skipped=0, finals=0, rejected=0) for c in channels],
-        last_seq=0, model="", public=record.public, join_code=record.join_code,
-        translation_languages=list(UN_LANGUAGES if record.translation_languages is None
-                                   else record.translation_languages))
 
 
 def shown(session: SessionPublic, principal: Principal) -> SessionPublic:
@@ -85,10 +71,7 @@ async def create_session(spec: SessionCreate, request: Request, principal: Sessi
     if principal.role != "admin" and running >= cap:
         raise HTTPException(status.HTTP_409_CONFLICT, f"this token runs {running} live sessions, the most it may "
                                                       f"(FLOORCAST_MAX_LIVE_SESSIONS_PER_TOKEN); end one first")
-    try:
-        session = _registry(request).create(spec)
-    except SessionError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    session = _registry(request).create(spec)  # SessionError: answered by service.errors
     session.created_by = principal.key
     try:
         await asyncio.to_thread(_store(request).create_session, session.record())
@@ -133,10 +116,7 @@ async def update_session(session_id: str, change: SessionUpdate, request: Reques
     if change.off_record is not None or change.speaker is not None:
         live = _live(request, session_id)
         if change.speaker is not None:
-            try:
-                live.set_speaker(change.channel, change.speaker)
-            except LookupError as exc:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            live.set_speaker(change.channel, change.speaker)  # UnknownChannel: 422
         if change.off_record is not None:
             live.set_off_record(change.off_record)
     if change.title is not None or change.off_record is not None:
@@ -154,10 +134,8 @@ async def end_session(session_id: str, request: Request, principal: Captioner) -
         record = await asyncio.to_thread(_store(request).get_session, session_id)  # 404 if unknown
         if record.status == "ended":
             return shown(stored_public(record), principal)
-        try:  # interrupted, or its recording instance let go: take it here to end it in seq order
-            session = await live_for_ingest(request.app, session_id)
-        except SessionElsewhere as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+        # interrupted, or its recording instance let go: take it here to end it in seq order (elsewhere: 409)
+        session = await live_for_ingest(request.app, session_id)
     await end_live_session(request.app, session, "stopped")
     return shown(session.public(), principal)
 

@@ -20,18 +20,15 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from captions_store.store import NotFound
-from service.sessions import LiveSession, SessionError
+from service.session_conversions import booth_languages
+from service.session_errors import SessionElsewhere, SessionEnded, UnknownSession
+from service.sessions import LiveSession
 
-__all__ = ["SessionView", "SessionElsewhere", "view_for_viewer", "live_for_ingest", "release_if_idle",
-           "SEQ_RESTART_GAP"]
+__all__ = ["SessionView", "view_for_viewer", "live_for_ingest", "release_if_idle", "SEQ_RESTART_GAP"]
 
 log = logging.getLogger(__name__)
 SEQ_RESTART_GAP = 1000  # partials are not stored: a viewer may have seen seqs a little above the record
 _revive_lock = asyncio.Lock()
-
-
-class SessionElsewhere(SessionError):
-    """Another live instance holds this session's lease (close 1013: the client retries with back-off)."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +44,13 @@ class SessionView:
 async def view_for_viewer(app: FastAPI, session_id: str) -> SessionView:
     live = app.state.registry.get(session_id)
     if live is not None:
-        return SessionView(live.id, {c.spec.name: c.spec.language for c in live.channels.values()},
-                           tuple(live.allowed_languages), live.status, live)
+        return SessionView(live.id, booth_languages(live.spec.channels), tuple(live.allowed_languages), live.status,
+                           live)
     try:
         record = await asyncio.to_thread(app.state.store.get_session, session_id)
     except NotFound:
-        raise LookupError(f"unknown session {session_id!r}") from None
-    return SessionView(record.id, {c["name"]: c.get("language") for c in record.channels}, record.languages,
+        raise UnknownSession(session_id) from None
+    return SessionView(record.id, booth_languages(record.channels), record.languages,
                        record.status, None, record.ended_at.timestamp() if record.ended_at else None)
 
 
@@ -62,7 +59,7 @@ async def live_for_ingest(app: FastAPI, session_id: str) -> LiveSession:
     async with _revive_lock:  # two channels reconnecting at once revive one session
         session = registry.get(session_id)
         if session is not None and session.status != "live":
-            raise SessionError("session has ended")
+            raise SessionEnded()
         newly_claimed = False
         if leases is not None:
             held_before = leases.holds(session_id)
@@ -77,9 +74,9 @@ async def live_for_ingest(app: FastAPI, session_id: str) -> LiveSession:
         try:
             record = await asyncio.to_thread(app.state.store.get_session, session_id)
         except NotFound:
-            raise LookupError(f"unknown session {session_id!r}") from None
+            raise UnknownSession(session_id) from None
         if record.status == "ended":
-            raise SessionError("session has ended")
+            raise SessionEnded()
         progress = await asyncio.to_thread(app.state.store.session_progress, session_id)
         seq = max(progress.last_seq, await app.state.bus.last_seq(session_id))
         seq += SEQ_RESTART_GAP if seq else 0  # nothing published yet: nothing a viewer could have seen

@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from service.fanout import Outgoing, Viewer
+from service import wire_events
+from service.fanout import Broker, Outgoing, Viewer
 from service.sessions import LiveSession
 
 __all__ = ["CLOCK_EVERY_S", "clock_event", "send_clock"]
@@ -22,8 +23,10 @@ __all__ = ["CLOCK_EVERY_S", "clock_event", "send_clock"]
 CLOCK_EVERY_S = 2.0
 
 
-def clock_event(session: LiveSession) -> dict:
-    """A ``clock`` event of this session now (read on the event loop; worker counters are plain floats)."""
+def clock_event(session: LiveSession, speech_s: float | None) -> dict:
+    """A ``clock`` event of this session now (read on the event loop; worker counters are plain floats).
+
+    ``speech_s``: where the newest final as spoken ends (what the broker has delivered of the session)."""
     audio_s = decoded_s = max([c.end_s for c in session.channels.values()] + [0.0])
     streaming = False
     for channel in session.channels.values():
@@ -34,15 +37,15 @@ def clock_event(session: LiveSession) -> dict:
         done = channel.offset_s + worker.recognizer.now_s
         decoded_s = max(decoded_s, done)
         audio_s = max(audio_s, done + worker.queued_s)
-    speech_s = max((e["end"] for e in session.recent_finals if e.get("source_lang") is None), default=None)
-    return {"type": "clock", "session_id": session.id, "audio_s": round(audio_s, 3),
-            "decoded_s": round(decoded_s, 3), "speech_s": speech_s, "streaming": streaming}
+    return wire_events.wire(wire_events.clock(session_id=session.id, audio_s=audio_s, decoded_s=decoded_s,
+                                              speech_s=speech_s, streaming=streaming))
 
 
-async def send_clock(session: LiveSession, viewer: Viewer) -> None:
+async def send_clock(session: LiveSession, viewer: Viewer, broker: Broker) -> None:
     """Queue a clock event for this viewer every few seconds while the session is live (until cancelled)."""
     while True:
         if session.status == "live":
             with contextlib.suppress(asyncio.QueueFull):
-                viewer.queue.put_nowait(Outgoing.of(clock_event(session)))
+                event = clock_event(session, broker.delivered(session.id).speech_end_s)
+                viewer.queue.put_nowait(Outgoing.of(event))
         await asyncio.sleep(CLOCK_EVERY_S)

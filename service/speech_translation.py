@@ -29,6 +29,7 @@ import numpy as np
 from models.cpu_priority import lower_this_thread
 from models.recognizer.decoder import WhisperDecoder
 from models.translation.translator import TranslationResult, Translator
+from service.protocol import FinalEvent
 
 __all__ = ["SpeechJob", "SpeechTranslation", "ENGINE", "speech_targets"]
 
@@ -47,10 +48,10 @@ def speech_targets(src: str, targets: Sequence[str], routes: Mapping[tuple[str, 
 
 @dataclass
 class SpeechJob:
-    source: dict  # the final as sent to viewers
+    source: FinalEvent  # the final as sent to viewers
     audio: np.ndarray
     targets: tuple[str, ...]
-    deliver: Callable[[dict, dict[str, TranslationResult]], None]  # on the event loop
+    deliver: Callable[[FinalEvent, dict[str, TranslationResult]], None]  # on the event loop
     glossary: Mapping[str, Mapping[str, str]] | None = None
     submitted_at_s: float = field(default_factory=time.monotonic)
 
@@ -109,16 +110,16 @@ class SpeechTranslation:
 
     def results(self, job: SpeechJob) -> dict[str, TranslationResult]:
         started = time.perf_counter()
-        english = self.english(job.audio, job.source["lang"], job.glossary)
+        english = self.english(job.audio, job.source.lang, job.glossary)
         self.busy_s += time.perf_counter() - started
         if not english:  # nothing came out: the original, marked untranslated
-            return {t: TranslationResult(job.source["text"], None, None, False, "none") for t in job.targets}
+            return {t: TranslationResult(job.source.text, None, None, False, "none") for t in job.targets}
         out = {"en": TranslationResult(english, ENGINE, self.decoder.name, True, "direct")}
         onward = [t for t in job.targets if t != "en"]
         if onward:
             for lang, result in self.translator.translate(english, "en", onward, glossary=job.glossary).items():
                 engine = f"{ENGINE}+{result.engine}" if result.translated and result.engine else result.engine
-                out[lang] = TranslationResult(result.text if result.translated else job.source["text"], engine,
+                out[lang] = TranslationResult(result.text if result.translated else job.source.text, engine,
                                               result.model_version, result.translated,
                                               "pivot" if result.translated else "none", via="en", error=result.error)
         return {t: out[t] for t in job.targets}
@@ -132,8 +133,8 @@ class SpeechTranslation:
             try:
                 results = self.results(job)
             except Exception as exc:  # a failed decode must not end the worker: the original, marked
-                log.error("speech translation of %s failed: %r", job.source.get("segment_id"), exc)
-                results = {t: TranslationResult(job.source["text"], None, None, False, "none", error=str(exc))
+                log.error("speech translation of %s failed: %r", job.source.segment_id, exc)
+                results = {t: TranslationResult(job.source.text, None, None, False, "none", error=str(exc))
                            for t in job.targets}
             self.latencies_s = (self.latencies_s + [time.monotonic() - job.submitted_at_s])[-1000:]
             self._loop.call_soon_threadsafe(job.deliver, job.source, results)

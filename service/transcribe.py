@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from captions_store.exports import Cue, WordTiming, segment_cues, settle_cues, to_srt, to_vtt
+from captions_store.exports import Cue, TimedWord, segment_cues, settle_cues, to_srt, to_vtt
 from models.provisioning import ModelUnavailable, ResolvedModel, resolve_model
 from service.terminal.audio_source import SAMPLE_RATE_HZ
 from service.settings import Settings
@@ -24,7 +24,7 @@ from service.settings import Settings
 if TYPE_CHECKING:  # pragma: no cover
     from faster_whisper import WhisperModel
 
-__all__ = ["OutputFormat", "FORMATS", "Word", "Segment", "Transcript", "load_model", "transcribe", "render"]
+__all__ = ["OutputFormat", "FORMATS", "TranscribedWord", "Segment", "Transcript", "load_model", "transcribe", "render"]
 
 
 class OutputFormat(StrEnum):
@@ -38,7 +38,7 @@ FORMATS = tuple(f.value for f in OutputFormat)
 
 
 @dataclass(frozen=True)
-class Word:
+class TranscribedWord:
     word: str  # as Whisper spells it, leading space included
     start: float
     end: float
@@ -50,7 +50,7 @@ class Segment:
     start: float
     end: float
     text: str
-    words: tuple[Word, ...] = ()
+    words: tuple[TranscribedWord, ...] = ()
 
 
 @dataclass
@@ -85,7 +85,7 @@ def transcribe(model: "WhisperModel", audio: np.ndarray, *, language: str | None
                                     word_timestamps=word_timestamps, vad_filter=True)
     out = Transcript(language=info.language, duration=round(len(audio) / SAMPLE_RATE_HZ, 3))
     for piece in pieces:
-        words = tuple(Word(w.word, round(w.start, 3), round(w.end, 3), round(w.probability, 4))
+        words = tuple(TranscribedWord(w.word, round(w.start, 3), round(w.end, 3), round(w.probability, 4))
                       for w in piece.words or ())
         out.segments.append(Segment(round(piece.start, 3), round(piece.end, 3), piece.text.strip(), words))
         if on_progress is not None:
@@ -105,7 +105,7 @@ def _json(transcript: Transcript) -> str:
 def _cues(transcript: Transcript) -> list[Cue]:
     cues = [cue for s in transcript.segments if s.text
             for cue in segment_cues(s.text, lang=transcript.language, start_s=s.start, end_s=s.end,
-                                    words=[WordTiming(w.word, w.start, w.end) for w in s.words])]
+                                    words=[TimedWord(w.word, w.start, w.end) for w in s.words])]
     return settle_cues(cues)
 
 

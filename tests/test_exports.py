@@ -29,7 +29,7 @@ import captions_store.exports as exports
 from captions_store.exports import FORMATS, UnknownFormat, export
 from captions_store.records import SessionRecord, TranscriptDoc, TranscriptLine
 from captions_store.text_rules import plain_caption
-from service.transcribe import Segment, Transcript, Word, render
+from service.transcribe import Segment, Transcript, TranscribedWord, render
 
 LANGUAGES = ("en", "fr", "es", "ru", "ar", "zh")
 SENTENCES = 24
@@ -469,7 +469,7 @@ def test_modules_declare_their_exports():
 @pytest.mark.eval
 def test_transcribe_render_uses_the_chinese_line_length(un_sentences):
     text = un_sentences["zh"][1]
-    words = tuple(Word(tok, 1.0 + 0.3 * i, 1.25 + 0.3 * i, 0.9) for i, tok in enumerate(_tokens(text, "zh")))
+    words = tuple(TranscribedWord(tok, 1.0 + 0.3 * i, 1.25 + 0.3 * i, 0.9) for i, tok in enumerate(_tokens(text, "zh")))
     transcript = Transcript("zh", 40.0, [Segment(words[0].start, words[-1].end, text, words)])
     for cue in srt.parse(render(transcript, "srt")):
         assert all(len(row) <= 16 for row in cue.content.split("\n"))

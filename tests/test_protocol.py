@@ -112,6 +112,8 @@ MODULES = [
     "models.recognizer.vad", "models.recognizer.worker", "models.recognizer.events", "service.app",
     "service.protocol", "service.sessions", "service.ingest_ws", "service.captions_ws", "service.fanout",
     "service.auth", "service.audio_in", "service.settings", "service.routes_sessions",
+    "models.recognizer.factory", "service.wire_events", "service.delivered", "service.session_errors",
+    "service.session_conversions", "service.session_services", "service.session_registry", "service.channel_state",
 ]
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from service.metrics import _recognition
 from service.protocol import ChannelSpec
-from service.sessions import ChannelState
+from service.channel_state import ChannelState
 
 
 def test_channel_status_keeps_reasons_of_clients_that_left():

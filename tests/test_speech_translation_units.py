@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from service.protocol import FinalEvent
 from service.speech_translation import SpeechJob, SpeechTranslation, speech_targets
 
 # Routes as on this machine: Apertium en<->es, fr<->es (en<->fr by pivot), nothing for ru, ar, zh.
@@ -23,6 +24,8 @@ def test_no_speech_translation_where_text_already_reaches_english():
 
 def test_a_full_queue_refuses_jobs_instead_of_waiting():
     speech = SpeechTranslation(decoder=None, translator=None, max_jobs=2)  # not started: nothing drains it
-    job = SpeechJob({"lang": "ru", "text": "x"}, np.zeros(16_000, dtype=np.float32), ("en",), lambda *_: None)
+    final = FinalEvent(seq=1, session_id="S", channel="floor", segment_id="S.floor.1", lang="ru", text="x",
+                       start=0.0, end=1.0, words=[])
+    job = SpeechJob(final, np.zeros(16_000, dtype=np.float32), ("en",), lambda *_: None)
     assert [speech.submit(job) for _ in range(4)] == [True, True, False, False]
     assert speech.refused == 2 and not speech.wait_idle(0)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 from captions_store.exports.json_export import export_json
 from captions_store.exports.lines import Cue, LineRules, rules_for, segment_cues, settle_cues
 from captions_store.exports.meta import file_stem
-from captions_store.exports.pieces import WordTiming
+from captions_store.exports.pieces import TimedWord
 from captions_store.exports.srt import export_srt, to_srt
 from captions_store.exports.timecode import timestamp
 from captions_store.exports.ttml import export_ttml
@@ -26,7 +26,7 @@ from captions_store.exports.txt import export_txt
 from captions_store.exports.vtt import export_vtt, to_vtt
 from captions_store.records import TranscriptDoc
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "Exported", "UnknownFormat", "export", "Cue", "LineRules", "WordTiming",
+__all__ = ["FORMATS", "MEDIA_TYPES", "Exported", "UnknownFormat", "export", "Cue", "LineRules", "TimedWord",
            "rules_for", "segment_cues", "settle_cues", "timestamp", "to_srt", "to_vtt"]
 
 FORMATS = ("json", "txt", "srt", "vtt", "ttml", "docx")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from captions_store.exports.lines import Cue, segment_cues, settle_cues
-from captions_store.exports.pieces import WordTiming
+from captions_store.exports.pieces import TimedWord
 from captions_store.records import TranscriptDoc, TranscriptLine
 
 __all__ = ["TranscriptCue", "word_timings", "line_cues", "transcript_cues"]
@@ -24,16 +24,16 @@ class TranscriptCue:
         return f"{self.line.segment_id}-{self.number}"
 
 
-def _word(entry: Mapping[str, object]) -> WordTiming | None:
+def _word(entry: Mapping[str, object]) -> TimedWord | None:
     text, start, end = entry.get("word"), entry.get("start"), entry.get("end")
     if not isinstance(text, str) or not isinstance(start, (int, float)) or not isinstance(end, (int, float)):
         return None
     if not (math.isfinite(start) and math.isfinite(end)) or end < start:
         return None
-    return WordTiming(text, float(start), float(end))
+    return TimedWord(text, float(start), float(end))
 
 
-def word_timings(line: TranscriptLine) -> tuple[WordTiming, ...]:
+def word_timings(line: TranscriptLine) -> tuple[TimedWord, ...]:
     """The line's word timings, or none at all if the text is a translation or any word is malformed."""
     if line.translated:
         return ()

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from captions_store.exports.pieces import Piece, WordTiming, base_language, timed_pieces
+from captions_store.exports.pieces import Piece, TimedWord, base_language, timed_pieces
 
 __all__ = ["LineRules", "Cue", "WIDE_LANGUAGES", "rules_for", "segment_cues", "settle_cues"]
 
@@ -127,7 +127,7 @@ def _even_tail(groups: list[list[Piece]], rules: LineRules) -> None:
 
 
 def segment_cues(text: str, *, lang: str | None, start_s: float, end_s: float,
-                 words: Sequence[WordTiming] = (), rules: LineRules | None = None) -> list[Cue]:
+                 words: Sequence[TimedWord] = (), rules: LineRules | None = None) -> list[Cue]:
     """The cues of one segment's ``text`` (in language ``lang``), in order, none overlapping."""
     rules = rules or rules_for(lang)
     pieces = timed_pieces(text, lang=lang, start_s=start_s, end_s=end_s, words=words, max_chars=rules.max_chars)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Sequence
 
-__all__ = ["UNSPACED_LANGUAGES", "WordTiming", "Piece", "base_language", "is_unspaced", "split_text",
+__all__ = ["UNSPACED_LANGUAGES", "TimedWord", "Piece", "base_language", "is_unspaced", "split_text",
            "timed_pieces"]
 
 UNSPACED_LANGUAGES = frozenset({"zh", "yue", "ja", "th", "lo", "km", "my", "bo"})
@@ -36,7 +36,7 @@ _MIN_ALIGNED = 0.5  # below this share of the text found in the words, time it a
 
 
 @dataclass(frozen=True)
-class WordTiming:
+class TimedWord:
     text: str  # as recognised; surrounding whitespace does not matter
     start_s: float
     end_s: float
@@ -126,7 +126,7 @@ def split_text(text: str, lang: str | None, max_chars: int) -> list[str]:
     return [chunk for piece in _glue(tokens) for chunk in _chop(piece, max_chars)]
 
 
-def _word_char_times(words: Sequence[WordTiming]) -> tuple[str, list[tuple[float, float]]]:
+def _word_char_times(words: Sequence[TimedWord]) -> tuple[str, list[tuple[float, float]]]:
     chars, times = [], []
     for word in words:
         body = "".join(word.text.split())
@@ -137,7 +137,7 @@ def _word_char_times(words: Sequence[WordTiming]) -> tuple[str, list[tuple[float
     return "".join(chars), times
 
 
-def _aligned_char_times(body: str, words: Sequence[WordTiming]) -> list[tuple[float, float]] | None:
+def _aligned_char_times(body: str, words: Sequence[TimedWord]) -> list[tuple[float, float]] | None:
     """A (start, end) per character of ``body`` (the text without whitespace), or None if the words do not fit."""
     word_chars, word_times = _word_char_times(words)
     if not body or not word_chars:
@@ -169,7 +169,7 @@ def _aligned_char_times(body: str, words: Sequence[WordTiming]) -> list[tuple[fl
 
 
 def timed_pieces(text: str, *, lang: str | None, start_s: float, end_s: float,
-                 words: Sequence[WordTiming] = (), max_chars: int = 42) -> list[Piece]:
+                 words: Sequence[TimedWord] = (), max_chars: int = 42) -> list[Piece]:
     """The pieces of ``text`` with times within the words' span, or spread over ``start_s..end_s``."""
     pieces = split_text(text, lang, max_chars)
     sizes = [len("".join(p.split())) for p in pieces]

@@ -8,7 +8,7 @@ import numpy as np
 
 from models.recognizer.decoder import Word
 
-__all__ = ["PartialCaption", "FinalCaption", "CaptionEvent", "RecognizerStats"]
+__all__ = ["PartialCaption", "FinalCaption", "RecognizedCaption", "RecognizerStats"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class FinalCaption:
     #                                    (for a second decode: speech translation), or None
 
 
-CaptionEvent = PartialCaption | FinalCaption
+RecognizedCaption = PartialCaption | FinalCaption
 
 
 @dataclass

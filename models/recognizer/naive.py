@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.recognizer.decoder import SAMPLE_RATE_HZ, WhisperDecoder
-from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
+from models.recognizer.events import RecognizedCaption, FinalCaption, PartialCaption, RecognizerStats
 from models.recognizer.language import choose_language
 from models.recognizer.policy import normalize_unit
 from models.recognizer.streamer import RecognizerConfig
@@ -57,7 +57,12 @@ class NaiveRecognizer:
     def now_s(self) -> float:
         return self._now_s
 
-    def feed(self, audio: np.ndarray, *, more_pending: bool = False) -> list[CaptionEvent]:
+    @property
+    def segments_done(self) -> int:
+        """Segment numbers used so far (a channel that reconnects numbers its next segments after them)."""
+        return self._segment_count
+
+    def feed(self, audio: np.ndarray, *, more_pending: bool = False) -> list[RecognizedCaption]:
         self._buffer = np.concatenate([self._buffer, np.asarray(audio, dtype=np.float32)])
         self._now_s += len(audio) / SAMPLE_RATE_HZ
         self.stats.audio_s = self._now_s
@@ -66,7 +71,7 @@ class NaiveRecognizer:
         self._last_decode_s = self._now_s
         return self._step(final=False)
 
-    def flush(self) -> list[CaptionEvent]:
+    def flush(self) -> list[RecognizedCaption]:
         return self._step(final=True)
 
     def _decode(self) -> list[_TimedWord]:
@@ -84,7 +89,7 @@ class NaiveRecognizer:
         base = self._buffer_start_s
         return [_TimedWord(w.text.strip(), base + w.start_s, base + w.end_s, w.probability) for w in hyp.words]
 
-    def _step(self, *, final: bool) -> list[CaptionEvent]:
+    def _step(self, *, final: bool) -> list[RecognizedCaption]:
         if len(self._buffer) < SAMPLE_RATE_HZ // 2 and not self._segment_words:
             return []
         words = self._decode() if len(self._buffer) >= SAMPLE_RATE_HZ // 4 else []
@@ -97,7 +102,7 @@ class NaiveRecognizer:
             while (agreed < min(len(new), len(self._previous))
                    and normalize_unit(new[agreed].text) == normalize_unit(self._previous[agreed].text)):
                 agreed += 1
-        events: list[CaptionEvent] = []
+        events: list[RecognizedCaption] = []
         for word in new[:agreed]:
             self._segment_words.append(word)
             if _SENTENCE_END.search(word.text) or final and word is new[agreed - 1]:

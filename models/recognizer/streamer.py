@@ -19,7 +19,7 @@ import numpy as np
 
 from models.recognizer.context import SpokenContext
 from models.recognizer.decoder import SAMPLE_RATE_HZ, Hypothesis, WhisperDecoder, Word
-from models.recognizer.events import CaptionEvent, FinalCaption, PartialCaption, RecognizerStats
+from models.recognizer.events import RecognizedCaption, FinalCaption, PartialCaption, RecognizerStats
 from models.recognizer.gain import AutoGain
 from models.recognizer.guards import reject_reason, truncate_loops, truncate_restart
 from models.recognizer.language import choose_language
@@ -111,7 +111,12 @@ class StreamingRecognizer:
     def now_s(self) -> float:
         return self._now_s
 
-    def feed(self, audio: np.ndarray, *, more_pending: bool = False) -> list[CaptionEvent]:
+    @property
+    def segments_done(self) -> int:
+        """Segment numbers used so far (a channel that reconnects numbers its next segments after them)."""
+        return self._segment_count
+
+    def feed(self, audio: np.ndarray, *, more_pending: bool = False) -> list[RecognizedCaption]:
         """Add 16 kHz mono float32 samples; return the captions they produced.
 
         ``more_pending`` says more audio is already queued: the partial decode
@@ -123,7 +128,7 @@ class StreamingRecognizer:
         self._buffer = np.concatenate([self._buffer, audio])
         self._now_s += len(audio) / SAMPLE_RATE_HZ
         self.stats.audio_s = self._now_s
-        events: list[CaptionEvent] = []
+        events: list[RecognizedCaption] = []
         for prob in self._vad.feed(audio):
             start, self._vad_s = self._vad_s, self._vad_s + WINDOW_S
             if self._segmenter.in_utterance:
@@ -148,7 +153,7 @@ class StreamingRecognizer:
             self._trim(self._now_s - self._segmenter.config.pre_roll_s - 0.1)
         return events
 
-    def flush(self) -> list[CaptionEvent]:
+    def flush(self) -> list[RecognizedCaption]:
         """End of stream: finalise whatever utterance is open."""
         end_s = self._segmenter.close()
         if end_s is None:
@@ -247,7 +252,7 @@ class StreamingRecognizer:
             self.rejections.append(Rejection(round(start_s, 3), round(end_s, 3), reason, text[:200]))
         return reason
 
-    def _partial(self) -> list[CaptionEvent]:
+    def _partial(self) -> list[RecognizedCaption]:
         start_s = self._segmenter.utterance_start_s
         hyp, cost = self._decode(start_s, self._now_s, final=False)
         self.stats.partial_decodes += 1
@@ -280,12 +285,12 @@ class StreamingRecognizer:
                             round(self._utt_language_prob, 3), round(self._utt_allowed_mass, 3),
                             audio=self._audio(start_s, end_s).copy())
 
-    def _final(self, end_s: float) -> list[CaptionEvent]:
+    def _final(self, end_s: float) -> list[RecognizedCaption]:
         start_s = self._segmenter.utterance_start_s
         hyp, _ = self._decode(start_s, end_s, final=True)
         tail = self._clean_tail(hyp)
         full = join_text(self._stabilizer.committed, tail, hyp.language)
-        events: list[CaptionEvent] = []
+        events: list[RecognizedCaption] = []
         if not self._stabilizer.committed and self._reject(full, hyp, final=True, start_s=start_s, end_s=end_s):
             if self._segment_no is not None:  # viewers saw a partial: close it empty
                 events.append(FinalCaption(self._segment_no, hyp.language, "", round(start_s, 3), round(end_s, 3)))
@@ -298,7 +303,7 @@ class StreamingRecognizer:
         self._stabilizer.reset()
         return events
 
-    def _cut_long_utterance(self) -> list[CaptionEvent]:
+    def _cut_long_utterance(self) -> list[RecognizedCaption]:
         start_s = self._segmenter.utterance_start_s
         hyp, _ = self._decode(start_s, self._now_s, final=True)
         tail = self._clean_tail(hyp)
@@ -311,7 +316,7 @@ class StreamingRecognizer:
         cut_rel = (words[keep - 1].end_s + words[keep].start_s) / 2 if 0 < keep < len(words) else (
             words[keep - 1].end_s if keep else length - 0.5)
         cut_s = start_s + cut_rel
-        events: list[CaptionEvent] = []
+        events: list[RecognizedCaption] = []
         if keep:
             events.append(self._final_from_words(start_s, cut_s, hyp.language, words[:keep]))
             self._cut_tail = [w.text for w in words[max(0, keep - 5):keep]]

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from models.cpu_priority import lower_this_thread
-from models.recognizer.events import CaptionEvent
+from models.recognizer.events import RecognizedCaption
 from models.recognizer.streamer import StreamingRecognizer
 
 __all__ = ["ChannelWorker"]
@@ -28,7 +28,7 @@ _FLUSH = object()
 
 
 class ChannelWorker:
-    def __init__(self, recognizer: StreamingRecognizer, *, on_events: Callable[[list[CaptionEvent]], None],
+    def __init__(self, recognizer: StreamingRecognizer, *, on_events: Callable[[list[RecognizedCaption]], None],
                  on_error: Callable[[BaseException], None], max_queued_s: float = 30.0, name: str = "channel",
                  nice: int = 0) -> None:
         self.recognizer = recognizer

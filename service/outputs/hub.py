@@ -31,7 +31,8 @@ from service.outputs.delivery import OutputDelivery, RetryPolicy
 from service.outputs.destinations import Caption
 from service.periodic import Periodic
 from service.replay import events_after
-from service.sessions import LiveSession, SessionRegistry
+from service.session_registry import SessionRegistry
+from service.sessions import LiveSession
 from service.viewer_filter import ViewerChoice, accepts
 
 __all__ = ["OutputHub", "CATCH_UP_CAPTIONS", "FINISH_S", "choice_for", "spoken_at"]

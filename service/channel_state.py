@@ -1,0 +1,62 @@
+"""One audio channel of a live session: its recogniser worker while a client streams, and what it has done."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from models.recognizer.worker import ChannelWorker
+from service.language_watch import LanguageWatch
+from service.protocol import ChannelPublic, ChannelSpec
+
+__all__ = ["ChannelState"]
+
+
+@dataclass
+class ChannelState:
+    spec: ChannelSpec
+    worker: ChannelWorker | None = None
+    offset_s: float = 0.0
+    end_s: float = 0.0
+    segment_base: int = 0
+    speaker: str | None = None  # label attached to the finals that follow ("Chair", "Delegate of Peru")
+    timeline_wall: float = 0.0  # wall-clock time (Unix s) of session time 0 as this channel's ingest counts it
+    totals: dict[str, float] = field(default_factory=lambda: dict.fromkeys(
+        ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
+    rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
+    language: LanguageWatch = field(default_factory=LanguageWatch)
+
+    @property
+    def streaming(self) -> bool:
+        return self.worker is not None
+
+    def fold_worker(self) -> None:
+        """The worker has flushed: stop it and keep its statistics, timeline end and segment numbers."""
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        worker.stop()
+        stats = worker.recognizer.stats
+        for key in self.totals:
+            self.totals[key] += getattr(stats, key)
+        self.rejected_reasons = _merged(self.rejected_reasons, stats.rejected_reasons)
+        self.end_s = self.offset_s + worker.recognizer.now_s
+        self.segment_base += worker.recognizer.segments_done
+
+    def public(self) -> ChannelPublic:
+        numbers = dict(self.totals)
+        reasons = dict(self.rejected_reasons)
+        if self.worker is not None:
+            stats = self.worker.recognizer.stats
+            for key in numbers:
+                numbers[key] += getattr(stats, key)
+            reasons = _merged(reasons, stats.rejected_reasons)
+        return ChannelPublic(name=self.spec.name, language=self.spec.language, streaming=self.streaming,
+                             audio_s=round(numbers["audio_s"], 3), busy_s=round(numbers["busy_s"], 3),
+                             partial_decodes=int(numbers["partial_decodes"]),
+                             partials_skipped=int(numbers["partials_skipped"]), finals=int(numbers["finals"]),
+                             rejected=int(numbers["rejected"]), rejected_reasons=reasons,
+                             language_warning=self.language.warning())
+
+
+def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {key: a.get(key, 0) + b.get(key, 0) for key in sorted({*a, *b})}
