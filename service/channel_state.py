@@ -35,18 +35,18 @@ class ChannelState:
         if worker is None:
             return
         worker.stop()
-        stats = worker.recognizer.stats
+        stats = worker.stats
         for key in self.totals:
             self.totals[key] += getattr(stats, key)
         self.rejected_reasons = _merged(self.rejected_reasons, stats.rejected_reasons)
-        self.end_s = self.offset_s + worker.recognizer.now_s
-        self.segment_base += worker.recognizer.segments_done
+        self.end_s = self.offset_s + worker.decoded_s
+        self.segment_base += worker.segments_done
 
     def public(self) -> ChannelPublic:
         numbers = dict(self.totals)
         reasons = dict(self.rejected_reasons)
         if self.worker is not None:
-            stats = self.worker.recognizer.stats
+            stats = self.worker.stats
             for key in numbers:
                 numbers[key] += getattr(stats, key)
             reasons = _merged(reasons, stats.rejected_reasons)

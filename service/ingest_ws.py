@@ -164,7 +164,7 @@ class IngestConnection:
         while not await asyncio.to_thread(worker.wait_idle, 1.0):
             if worker.failed is not None:  # its thread has exited: it would never become idle
                 break
-        audio_s = worker.recognizer.now_s
+        audio_s = worker.decoded_s
         self.session.close_channel(channel)
         with contextlib.suppress(asyncio.TimeoutError):
             await self.session.published()  # the last finals are stored and sent before ``stopped``

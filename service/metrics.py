@@ -182,7 +182,7 @@ def _recognition(sessions: list) -> Iterator[Metric]:
                 continue
             streaming += 1
             queued.add_metric([session.id, channel.spec.name], worker.queued_s)
-            factor.add_metric([session.id, channel.spec.name], worker.recognizer.stats.busy_per_audio_s)
+            factor.add_metric([session.id, channel.spec.name], worker.stats.busy_per_audio_s)
     streams.add_metric([], streaming)
     audio.add_metric([], audio_s)
     busy.add_metric([], busy_s)

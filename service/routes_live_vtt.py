@@ -142,7 +142,7 @@ def _heard(session) -> tuple[float, bool]:
     for channel in session.channels.values():
         if channel.worker is not None:
             streaming = True
-            heard_s = max(heard_s, channel.offset_s + channel.worker.recognizer.now_s)
+            heard_s = max(heard_s, channel.offset_s + channel.worker.decoded_s)
         else:
             heard_s = max(heard_s, channel.end_s)
     return heard_s, streaming

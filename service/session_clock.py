@@ -34,7 +34,7 @@ def clock_event(session: LiveSession, speech_s: float | None) -> dict:
         if worker is None:
             continue
         streaming = True
-        done = channel.offset_s + worker.recognizer.now_s
+        done = channel.offset_s + worker.decoded_s
         decoded_s = max(decoded_s, done)
         audio_s = max(audio_s, done + worker.queued_s)
     return wire_events.wire(wire_events.clock(session_id=session.id, audio_s=audio_s, decoded_s=decoded_s,

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from models.cpu_priority import lower_this_thread
-from models.recognizer.events import RecognizedCaption
+from models.recognizer.events import RecognizedCaption, RecognizerStats
 from models.recognizer.streamer import StreamingRecognizer
 
 __all__ = ["ChannelWorker"]
@@ -51,6 +51,19 @@ class ChannelWorker:
     @property
     def queued_s(self) -> float:
         return self._queued_samples / 16_000
+
+    @property
+    def decoded_s(self) -> float:
+        """Stream seconds the recogniser has taken in (what is still queued not counted)."""
+        return self.recognizer.now_s
+
+    @property
+    def stats(self) -> RecognizerStats:
+        return self.recognizer.stats
+
+    @property
+    def segments_done(self) -> int:
+        return self.recognizer.segments_done
 
     def offer(self, audio: np.ndarray) -> bool:
         """Queue 16 kHz mono samples; False (nothing queued) when the queue is full."""
