@@ -30,9 +30,11 @@ class DirectionPublic(BaseModel):
 
 class LibreTranslatePublic(BaseModel):
     url: str
-    answers: bool = Field(description="The server answered GET /languages")
+    answers: bool = Field(description="The server answered GET /languages and is not resting")
     directions: list[str] = Field(description="UN directions the server translates, e.g. en-fr")
     error: str | None
+    resting_s: float = Field(0.0, description="Seconds before the server is asked again, after it failed past its "
+                                              "retries (captions meanwhile go untranslated at once)")
 
 
 class TranslationStatus(BaseModel):

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     libretranslate_api_key: str = Field("", description="Its API key, when the server asks for one")
     libretranslate_timeout_s: float = Field(10.0, gt=0, le=120, description="Per request to LibreTranslate")
     libretranslate_retries: int = Field(2, ge=0, le=10, description="Tries again on no answer, 429 or 5xx")
+    libretranslate_rest_s: float = Field(30.0, ge=0, le=3600, description="After that still fails, this long "
+                                         "with no request: captions go untranslated at once instead of waiting")
     verify_models: bool = True
     log_format: Literal["json", "text"] | None = Field(None, description="json or text; default: json in production")
     metrics_token: str = Field("", description="Bearer token /metrics asks for; empty: none")

@@ -16,7 +16,8 @@ def libretranslate_for(settings: Any) -> LibreTranslateEngine | None:
     if not url:
         return None
     return LibreTranslateEngine(url, api_key=settings.libretranslate_api_key,
-                                timeout_s=settings.libretranslate_timeout_s, retries=settings.libretranslate_retries)
+                                timeout_s=settings.libretranslate_timeout_s, retries=settings.libretranslate_retries,
+                                rest_s=settings.libretranslate_rest_s)
 
 
 def translator_for(settings: Any) -> Translator:

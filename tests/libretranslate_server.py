@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import zipfile
@@ -41,8 +42,10 @@ main()
 
 
 class LibreTranslateServer:
-    def __init__(self, root: Path, archives: list[Path], *, api_key: str = "", languages: str = "en,fr") -> None:
+    def __init__(self, root: Path, archives: list[Path], *, api_key: str = "", languages: str = "en,fr",
+                 options: tuple[str, ...] = ()) -> None:
         self.root = root
+        self.options = options  # more of LibreTranslate's own command-line options (e.g. --req-limit 5)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_key = api_key
@@ -61,7 +64,7 @@ class LibreTranslateServer:
         keys = {"db": str(self.root / "api_keys.db"), "key": self.api_key} if self.api_key else {}
         command = [str(LIBRETRANSLATE_PYTHON), "-c", _LAUNCHER, json.dumps(keys), "--host", "127.0.0.1",
                    "--port", str(self.port), "--load-only", self.languages, "--disable-web-ui", "--disable-files-translation",
-                   "--threads", "1"]
+                   "--threads", "1", *self.options]
         if self.api_key:
             command += ["--api-keys", "--api-keys-db-path", keys["db"]]
         log = (self.root / "libretranslate.log").open("ab")
@@ -78,6 +81,13 @@ class LibreTranslateServer:
                 pass
             assert time.monotonic() < deadline, "LibreTranslate did not start in 90 s"
             time.sleep(0.3)
+
+    def freeze(self) -> None:
+        """SIGSTOP: the server hangs as a stuck one does (the kernel still accepts connections; nothing answers)."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -119,7 +120,8 @@ def test_a_live_session_translates_through_libretranslate(base_model, tmp_path, 
         with server.http() as client:
             status = client.get("/v1/translation/status").json()
         assert status["libretranslate"] == {"url": libretranslate.url, "answers": True,
-                                            "directions": ["en-fr", "en-zh", "fr-en", "fr-zh"], "error": None}
+                                            "directions": ["en-fr", "en-zh", "fr-en", "fr-zh"], "error": None,
+                                            "resting_s": 0.0}
         session = server.create_session(title="through LibreTranslate", translation_languages=["en", "fr"])
 
         async def run() -> list[dict]:
@@ -141,3 +143,53 @@ def test_a_url_that_is_not_http_is_refused_at_start(url):
 
     with pytest.raises(ValidationError, match="FLOORCAST_LIBRETRANSLATE_URL must be an http"):
         Settings(admin_token="x" * 24, libretranslate_url=url)
+
+
+@needs_server
+def test_a_hung_server_times_out_then_rests_so_captions_do_not_wait_for_it(tmp_path, archives):
+    server = LibreTranslateServer(tmp_path, archives).start()
+    engine = LibreTranslateEngine(server.url, timeout_s=1, retries=1, backoff_s=0.05, rest_s=2.0)
+    try:
+        assert engine.translate_batch(["Good morning."], "en", "fr")
+        server.freeze()
+        try:
+            with pytest.raises(EngineFailure, match=r"did not answer: (Read|Connect)Timeout.*\(after 2 tries\)"):
+                engine.translate_batch(["The meeting is open."], "en", "fr")
+            asked = engine.requests
+            facade = Translator(REPO_ROOT / ".data-unused", engines=[engine])
+            result = facade.translate("The meeting is open.", "en", ["fr"])["fr"]
+            assert (result.text, result.translated) == ("The meeting is open.", False)  # the original, at once
+            assert "not asked again for" in result.error and "Timeout" in result.error
+            assert engine.requests == asked, "a resting server is not asked"
+            status = engine.server_status()
+            assert status["answers"] is False and status["resting_s"] > 0 and "Timeout" in status["error"]
+        finally:
+            server.thaw()
+        deadline = time.monotonic() + 10
+        while engine.server_status()["resting_s"] > 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert engine.translate_batch(["Good morning."], "en", "fr") and engine.server_status()["answers"]
+    finally:
+        server.stop()
+
+
+@needs_server
+def test_a_rate_limited_server_answers_429_and_is_rested_not_hammered(tmp_path, archives):
+    server = LibreTranslateServer(tmp_path, archives, options=("--req-limit", "6")).start()  # per minute
+    engine = LibreTranslateEngine(server.url, timeout_s=5, retries=2, backoff_s=0.05, rest_s=60.0)
+    try:
+        failure = None
+        for _ in range(8):  # the start-up probes count against the limit too
+            try:
+                assert engine.translate_batch(["Good morning."], "en", "fr")
+            except EngineFailure as exc:
+                failure = str(exc)
+                break
+        assert failure is not None and "429" in failure and "Slowdown" in failure and "(after 3 tries)" in failure
+        asked = engine.requests
+        with pytest.raises(EngineFailure, match="429.*not asked again for (59|60) s"):
+            engine.translate_batch(["Good morning."], "en", "fr")
+        assert engine.requests == asked
+    finally:
+        server.stop()

@@ -8,6 +8,11 @@ set). Every request has a timeout; connection errors, timeouts, ``429`` and ``5x
 refusal (``400``, ``403`` "Invalid API key"), becomes :class:`EngineFailure` with the server's own
 ``error`` text, so the facade passes the original line on, marked untranslated.
 
+A server that still has not answered after its retries (hung, down, rate-limiting with ``429``,
+failing with ``5xx``) is left to rest for :attr:`rest_s`: meanwhile a batch fails at once, with the reason, and makes no request. Without that, every final
+of a live session would wait ``timeout_s`` × tries for a server that is not there, and the
+translation queue would grow behind it.
+
 Chosen per direction like the others (``FLOORCAST_TRANSLATION_ENGINES='{"en-ar": "libretranslate"}'``);
 in automatic choice it comes after argos and Apertium. Runs in the translation worker's threads.
 """
@@ -23,7 +28,7 @@ import httpx
 from models.translation.engine import NO_COVERAGE, Coverage, EngineFailure, UnsupportedDirection
 from models.translation.languages import UN_CODES
 
-__all__ = ["LibreTranslateEngine", "LANGUAGES_TTL_S", "UNANSWERED_TTL_S"]
+__all__ = ["LibreTranslateEngine", "ServerUnavailable", "LANGUAGES_TTL_S", "UNANSWERED_TTL_S"]
 
 LANGUAGES_TTL_S = 300.0
 UNANSWERED_TTL_S = 30.0  # a server that did not answer is asked again this soon
@@ -31,16 +36,23 @@ _RETRY_STATUS = {429, 500, 502, 503, 504}
 _SERVER_CODES = {"zh-hans": "zh"}  # zh-Hant (traditional) is not the UN's Chinese
 
 
+class ServerUnavailable(EngineFailure):
+    """No answer, ``429`` or ``5xx`` after every try."""
+
+
 class LibreTranslateEngine:
     name = "libretranslate"
 
     def __init__(self, url: str, *, api_key: str = "", timeout_s: float = 10.0, retries: int = 2,
-                 backoff_s: float = 0.2) -> None:
+                 backoff_s: float = 0.2, rest_s: float = 30.0) -> None:
         self.url = url.rstrip("/")
         self.api_key = api_key
         self.timeout_s = timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
+        self.rest_s = rest_s
+        self._resting_until = 0.0
+        self._rest_reason = ""
         self._client = httpx.Client(base_url=self.url, timeout=timeout_s, headers={"Accept": "application/json"})
         self._lock = threading.Lock()
         self._directions: frozenset[tuple[str, str]] | None = None
@@ -56,8 +68,10 @@ class LibreTranslateEngine:
         return f"LibreTranslate at {self.url}"
 
     def refresh(self) -> None:
+        """Ask the server for its languages again, and end a rest (an operator says it is back)."""
         with self._lock:
             self._directions = None
+            self._resting_until = 0.0
 
     def directions(self) -> frozenset[tuple[str, str]]:
         """The UN directions the server translates (empty when it does not answer)."""
@@ -81,8 +95,10 @@ class LibreTranslateEngine:
     def server_status(self) -> dict[str, Any]:
         """For translation-status: the server, whether it answered, the UN directions it serves."""
         directions = sorted(f"{src}-{tgt}" for src, tgt in self.directions())
-        return {"url": self.url, "answers": self.last_error is None, "directions": directions,
-                "error": self.last_error}
+        resting_s = max(0.0, self._resting_until - time.monotonic())
+        return {"url": self.url, "answers": self.last_error is None and not resting_s, "directions": directions,
+                "error": self.last_error or (self._rest_reason if resting_s else None),
+                "resting_s": round(resting_s, 1)}
 
     def covers(self, src: str, tgt: str) -> bool:
         return (src, tgt) in self.directions()
@@ -97,10 +113,18 @@ class LibreTranslateEngine:
             raise UnsupportedDirection(src, tgt, self.name)
         if not texts:
             return []
+        resting_s = self._resting_until - time.monotonic()
+        if resting_s > 0:
+            raise EngineFailure(f"{self._rest_reason}; not asked again for {resting_s:.0f} s")
         body: dict[str, Any] = {"q": texts, "source": src, "target": tgt, "format": "text"}
         if self.api_key:
             body["api_key"] = self.api_key
-        answer = self._request("POST", "/translate", json=body)
+        try:
+            answer = self._request("POST", "/translate", json=body)
+        except ServerUnavailable as exc:
+            self._rest_reason = str(exc)
+            self._resting_until = time.monotonic() + self.rest_s
+            raise
         out = answer.get("translatedText") if isinstance(answer, dict) else None
         if isinstance(out, str) and len(texts) == 1:
             out = [out]
@@ -126,7 +150,8 @@ class LibreTranslateEngine:
                 problem = f"LibreTranslate at {self.url} refused {path}: {response.status_code} {_error_of(response)}"
                 retry = response.status_code in _RETRY_STATUS
             if not retry or attempt == self.retries:
-                raise EngineFailure(problem + (f" (after {attempt + 1} tries)" if attempt else ""))
+                message = problem + (f" (after {attempt + 1} tries)" if attempt else "")
+                raise ServerUnavailable(message) if retry else EngineFailure(message)
             self.retried += 1
             time.sleep(self.backoff_s * 2 ** attempt)
         raise AssertionError("unreachable")
