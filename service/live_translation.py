@@ -81,9 +81,12 @@ class LiveTranslation:
             self.translator.translate("Good morning.", src, [row.tgt for row in rows if row.src == src])
 
     def refresh(self) -> None:
-        self._coverage = self._routes = None
+        """Probe the engines again (off the loop: a server may take its timeout to answer) and swap the cache
+        in one step, so the loop never finds it empty and never probes an engine itself."""
         for server in self.translator.router.engines_named("libretranslate"):
             server.refresh()  # ask the server for its languages again too
+        coverage = self.translator.status()
+        self._coverage, self._routes = coverage, {(row.src, row.tgt): row.route for row in coverage}
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

@@ -52,7 +52,7 @@ async def translation_status(request: Request, _: Annotated[Principal, Depends(R
     if translation is None:
         return TranslationStatus(enabled=False, directions=[], missing=[], final_latency_p50_s=None)
     if refresh:
-        translation.refresh()
+        await asyncio.to_thread(translation.refresh)
     rows = await asyncio.to_thread(translation.coverage)
     latencies = sorted(translation.latencies_s)
     server = translation.translator.router.engines_named("libretranslate")
