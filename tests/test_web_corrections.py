@@ -1,4 +1,5 @@
-"""Which line a correction replaces: one rule in the web client (caption_board.js ``correctsLine``).
+"""Which line a correction replaces: one rule in the web client (caption_board.js ``correctsLine``), and the
+live board, the participant's transcript and the console's recent finals all follow it.
 
 The modules are loaded as they are served, in headless Chromium, from a plain static server over
 ``web_client/``: no model, no floorcast server.
@@ -36,10 +37,36 @@ CORRECTIONS = [
     correction("s.floor.1", "es", "Hola"),  # the same segment in another language: not this line
     correction("s.floor.3", "fr", "Jamais dit"),  # a segment not shown
 ]
+EXPECTED = ["Bonjour à tous", "Good evening"]
 
 RULE = """async ([lines, corrections]) => {
   const { correctsLine } = await import("/caption_board.js");
   return corrections.map((c) => lines.map((line) => correctsLine(c, line)));
+}"""
+
+CONSUMERS = """async ([finals, corrections]) => {
+  const { CaptionBoard } = await import("/caption_board.js");
+  const { TranscriptPane } = await import("/viewer_transcript.js");
+  const { RecentCorrections } = await import("/console_corrections.js");
+  const make = (tag) => document.body.appendChild(document.createElement(tag));
+  const board = new CaptionBoard({ history: make("div"), log: make("div"), partials: make("div"),
+                                   scroller: make("div") });
+  const details = make("details");
+  details.open = true;
+  const transcript = new TranscriptPane({ details, list: make("ul"), search: make("input"), count: make("p"),
+                                          downloads: make("div") });
+  const list = make("ul");
+  const recent = new RecentCorrections(list);
+  for (const event of [...finals, ...corrections]) {
+    board.apply(event);
+    transcript.apply(event);
+    if (event.type === "final") recent.add(event); else recent.corrected(event);
+  }
+  return {
+    board: board.lines().map((e) => e.text),
+    transcript: [...transcript.list.querySelectorAll("li > span:last-child")].map((el) => [el.textContent, el.lang]),
+    console: [...list.querySelectorAll("textarea")].map((el) => el.value),
+  };
 }"""
 
 
@@ -81,3 +108,8 @@ def test_a_correction_replaces_the_line_of_its_segment_in_the_lines_language_or_
         [False, False],  # s.floor.1 in es
         [False, False],  # s.floor.3
     ]
+
+
+def test_the_board_the_transcript_and_the_console_replace_the_same_lines(chromium, web_client_url):
+    shown = run_in_page(chromium, web_client_url, CONSUMERS, [[FR_TRANSLATED, FR_UNTRANSLATED], CORRECTIONS])
+    assert shown == {"board": EXPECTED, "transcript": [[EXPECTED[0], "fr"], [EXPECTED[1], "en"]], "console": EXPECTED}
