@@ -1,4 +1,4 @@
-"""Fixtures: the evaluation data directory, a data dir, the real model, and a real server process."""
+"""Fixtures: the evaluation data directory, a data dir, the real model, a real server process, headless Chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from support import REPO_ROOT, LiveServer, ServerProcess
+from web.browser import Chromium, require_chromium
 
 
 def _eval_dir_setting() -> Path:
@@ -67,3 +68,10 @@ def server(base_model, data_dir, tmp_path_factory) -> LiveServer:
     """``uvicorn service.app:create_app`` on a free loopback port, with model base and a random token."""
     with ServerProcess(data_dir, tmp_path_factory.mktemp("server") / "server.log") as process:
         yield process.live
+
+
+@pytest.fixture
+def chromium() -> Chromium:
+    """Headless Chromium for a browser test: ``async with chromium() as browser:`` (skips without /usr/bin/chromium)."""
+    require_chromium()
+    return Chromium()

@@ -7,11 +7,10 @@ import asyncio
 import subprocess
 
 import pytest
-from playwright.async_api import async_playwright
 
 from models.recognizer.events import FinalCaption
 from service.language_watch import STRETCH_S, LanguageWatch, english_only_warning
-from web.browser import axe_violations, launch, open_page, wait_for_text
+from web.browser import axe_violations, open_page, wait_for_text
 
 SPANISH = ("asr/es/fleurs/fleurs-es-000.ogg", "asr/es/fleurs/fleurs-es-001.ogg", "asr/es/fleurs/fleurs-es-002.ogg")
 
@@ -48,14 +47,13 @@ def spanish_wav(clip, tmp_path_factory):
 
 @pytest.mark.browser
 @pytest.mark.model
-def test_the_console_warns_when_the_floor_speaks_a_language_the_session_does_not_allow(server, spanish_wav):
+def test_the_console_warns_when_the_floor_speaks_a_language_the_session_does_not_allow(server, spanish_wav, chromium):
     session = server.create_session(title="Spanish floor, English session", allowed_languages=["en"])
     assert session["model_warning"] is None, "base is multilingual"
 
     async def main() -> str:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                                   f"--use-file-for-fake-audio-capture={spanish_wav}%noloop")
+        async with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={spanish_wav}%noloop") as browser:
             console = await open_page(browser, server, f"/console?session={session['id']}", bypass_csp=True)
             await wait_for_text(console, "#session-code", session["id"], timeout_s=30)
             assert await console.is_hidden("#language-warning")
@@ -66,7 +64,6 @@ def test_the_console_warns_when_the_floor_speaks_a_language_the_session_does_not
             assert await axe_violations(console) == []
             warning = await console.inner_text("#language-warning")
             await console.click("#stop")
-            await browser.close()
             return warning
 
     warning = asyncio.run(main())

@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
 
 from support import ServerProcess, free_port
-from web.browser import PageLog, launch
+from web.browser import PageLog
 
 pytestmark = [pytest.mark.model]
 
@@ -70,7 +69,7 @@ def framed_server(base_model, data_dir, tmp_path_factory):
         yield process.live
 
 
-def test_chromium_frames_the_overlay_for_the_allowed_origin_and_never_the_console(framed_server):
+def test_chromium_frames_the_overlay_for_the_allowed_origin_and_never_the_console(framed_server, chromium):
     server = framed_server
     session_id = server.create_session(title="framed", public=True)["id"]
     response = httpx.get(f"{server.base_url}/overlay/{session_id}", timeout=10)
@@ -93,8 +92,7 @@ def test_chromium_frames_the_overlay_for_the_allowed_origin_and_never_the_consol
 
     async def frames_from(origin: str) -> dict[str, bool]:
         """Which of the server's pages render inside iframes of a real page served from ``origin``."""
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await (await browser.new_context()).new_page()
             await page.goto(f"{origin}/")
             await page.wait_for_timeout(1500)
@@ -103,7 +101,6 @@ def test_chromium_frames_the_overlay_for_the_allowed_origin_and_never_the_consol
                 frame = await (await page.query_selector(f"#{name}")).content_frame()
                 rendered[name] = frame is not None and urlsplit(frame.url).scheme == "http" and \
                     await frame.evaluate("() => !!document.querySelector('script[src]')")
-            await browser.close()
             return rendered
 
     webcast = http.server.ThreadingHTTPServer(("127.0.0.1", FRAMER_PORT), WebcastPage)
@@ -116,10 +113,9 @@ def test_chromium_frames_the_overlay_for_the_allowed_origin_and_never_the_consol
 
 
 
-def test_api_docs_render_with_nothing_from_another_host(server):
+def test_api_docs_render_with_nothing_from_another_host(server, chromium):
     async def main() -> tuple[str, set[str], list[str]]:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await (await browser.new_context()).new_page()
             log = PageLog()
             log.attach(page)
@@ -128,7 +124,6 @@ def test_api_docs_render_with_nothing_from_another_host(server):
             await page.goto(f"{server.base_url}/docs")
             title = await page.locator(".info .title").first.text_content(timeout=30_000)
             await page.locator(".opblock-tag").first.wait_for(timeout=30_000)
-            await browser.close()
             return title or "", hosts, log.errors
 
     title, hosts, errors = asyncio.run(main())

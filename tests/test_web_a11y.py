@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import async_playwright
 
 from support import CaptionViewer, load_audio, pcm16, stream_pcm
-from web.browser import axe_violations, launch, open_page, overflow_report, wait_for_text
+from web.browser import axe_violations, open_page, overflow_report, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -66,11 +65,10 @@ def format_violations(violations: list[dict]) -> str:
                      for v in violations)
 
 
-def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session):
+def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session, chromium):
     async def main() -> dict[str, list[dict]]:
         found: dict[str, list[dict]] = {}
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             for name, (path, selector, pattern) in pages(live_session, ended_session).items():
                 page = await open_page(browser, server, path, bypass_csp=True)
                 await wait_for_text(page, selector, pattern, timeout_s=20)
@@ -97,7 +95,6 @@ def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session):
             for theme in ("light", "dark", "contrast"):
                 await page.select_option("#set-theme", theme)
                 found[f"viewer of an ended session, {theme} theme"] = await axe_violations(page)
-            await browser.close()
         return found
 
     found = asyncio.run(main())
@@ -106,13 +103,12 @@ def test_every_page_passes_axe_wcag22_aa(server, live_session, ended_session):
 
 
 @pytest.mark.parametrize("layout", ["320 px wide", "text at 200 %", "captions at 200 % on 320 px"])
-def test_pages_reflow_without_losing_content(server, live_session, ended_session, layout):
+def test_pages_reflow_without_losing_content(server, live_session, ended_session, layout, chromium):
     viewport = {"width": 320, "height": 640} if "320" in layout else {"width": 1280, "height": 800}
 
     async def main() -> dict[str, dict]:
         reports = {}
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             for name, (path, selector, pattern) in pages(live_session, ended_session).items():
                 if name == "overlay":
                     continue
@@ -124,7 +120,6 @@ def test_pages_reflow_without_losing_content(server, live_session, ended_session
                     await page.click("#settings summary")
                     await page.select_option("#set-size", "200")
                 reports[name] = await overflow_report(page)
-            await browser.close()
         return reports
 
     reports = asyncio.run(main())

@@ -13,10 +13,9 @@ import math
 import subprocess
 
 import pytest
-from playwright.async_api import async_playwright
 
 from support import SAMPLE_RATE_HZ, CaptionViewer, expect_close, reference_text, wer
-from web.browser import PageLog, caption_lines, launch, open_page, save_screenshot, wait_for_text
+from web.browser import PageLog, caption_lines, open_page, save_screenshot, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -32,11 +31,10 @@ def jfk_wav(clip, tmp_path_factory):
     return path
 
 
-def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wav):
+def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wav, chromium):
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                                   f"--use-file-for-fake-audio-capture={jfk_wav}%noloop")
+        async with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={jfk_wav}%noloop") as browser:
             log = PageLog()
             console = await open_page(browser, server, "/console", log=log, viewport={"width": 1100, "height": 900})
 
@@ -117,17 +115,15 @@ def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wa
                 correction = next(e for e in viewer.events if e["type"] == "correction")
                 assert correction["segment_id"] == first["segment_id"] and correction["revision"] == 1
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server):
+def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server, chromium):
     """A 1 kHz tone at 48 kHz keeps its level; a 12 kHz tone (above 8 kHz) is filtered out, not aliased."""
 
     async def main() -> dict:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, "/console")
             result = await page.evaluate(
                 """async () => {
@@ -156,7 +152,6 @@ def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server):
                      }
                      return { low: await run(1000), high: await run(12000) };
                    }""")
-            await browser.close()
             return result
 
     result = asyncio.run(main())
@@ -168,7 +163,7 @@ def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server):
     assert high["rms"] < 0.005, f"12 kHz leaked through at RMS {high['rms']:.4f}"
 
 
-def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav):
+def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav, chromium):
     """A console left open elsewhere (or a stuck encoder) holds the floor: the captioner frees it from here."""
     async def main() -> None:
         session = server.create_session(title="Take-over")
@@ -176,9 +171,8 @@ def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav):
             await other.send(json.dumps({"type": "start", "encoding": "pcm_s16le", "sample_rate": SAMPLE_RATE_HZ,
                                          "channels": 1}))
             assert json.loads(await other.recv())["type"] == "ready"
-            async with async_playwright() as playwright:
-                browser = await launch(playwright, "--use-fake-device-for-media-stream",
-                                       "--use-fake-ui-for-media-stream", f"--use-file-for-fake-audio-capture={jfk_wav}")
+            async with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                f"--use-file-for-fake-audio-capture={jfk_wav}") as browser:
                 log = PageLog()
                 console = await open_page(browser, server, f"/console?session={session['id']}", log=log)
                 await wait_for_text(console, "#session-code", f"^{session['id']}$")
@@ -194,6 +188,5 @@ def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav):
                 await console.click("#stop")
                 await wait_for_text(console, "#audio-status", r"^Stopped: ", timeout_s=60)
                 assert log.errors == [], log.errors
-                await browser.close()
 
     asyncio.run(main())

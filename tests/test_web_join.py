@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import async_playwright
 
 from security_support import SecureServer, http_client, secure_server  # noqa: F401  (fixture)
-from web.browser import PageLog, launch, wait_for_text
+from web.browser import PageLog, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -40,10 +39,9 @@ def _real_errors(log: PageLog) -> list[str]:
     return [e for e in log.errors if "401" not in e]
 
 
-def test_a_public_session_plays_with_no_token(secure_server):
+def test_a_public_session_plays_with_no_token(secure_server, chromium):
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_as_audience(browser, secure_server, f"/s/{secure_server.sessions['P']}", log)
             await wait_for_text(page, "#connection", "^Live$")
@@ -51,15 +49,13 @@ def test_a_public_session_plays_with_no_token(secure_server):
             assert await page.locator("#token-input").count() == 0, "nobody is asked for anything"
             await banner_follows_the_record(page, secure_server, "P")
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_a_private_session_plays_with_the_join_code_in_the_link(secure_server):
+def test_a_private_session_plays_with_the_join_code_in_the_link(secure_server, chromium):
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             b, code = secure_server.sessions["B"], secure_server.join_codes["B"]
             page = await open_as_audience(browser, secure_server, f"/s/{b}?code={code}", log)
@@ -69,16 +65,14 @@ def test_a_private_session_plays_with_the_join_code_in_the_link(secure_server):
             await page.reload()  # the tab keeps the code
             await wait_for_text(page, "#connection", "^Live$")
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_a_private_session_asks_for_its_join_code_and_refuses_a_wrong_one(secure_server):
+def test_a_private_session_asks_for_its_join_code_and_refuses_a_wrong_one(secure_server, chromium):
     """Opened with a token that has since been revoked: the page asks, and the code replaces the token."""
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             stale = secure_server.token("revoked")  # a token this tab was once given, since revoked
             page = await open_as_audience(browser, secure_server, f"/s/{secure_server.sessions['B']}?token={stale}",
@@ -93,6 +87,5 @@ def test_a_private_session_asks_for_its_join_code_and_refuses_a_wrong_one(secure
             await page.click(".token-form button")
             await wait_for_text(page, "#connection", "^Live$")
             assert _real_errors(log) == []
-            await browser.close()
 
     asyncio.run(main())

@@ -6,21 +6,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import async_playwright
 
-from web.browser import axe_violations, launch, open_page, wait_for_text
+from web.browser import axe_violations, open_page, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 
-def test_the_language_menu_marks_languages_without_an_engine_before_they_are_chosen(server):
+def test_the_language_menu_marks_languages_without_an_engine_before_they_are_chosen(server, chromium):
     session = server.create_session(title="Menu honesty", allowed_languages=["en"], translation_languages=["fr", "es"])
     missing = set(session["missing_directions"])
     expected = {"ar", "zh", "ru"} | {code for code in ("fr", "es") if f"en-{code}" in missing}
 
     async def main() -> dict[str, dict]:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session['id']}", bypass_csp=True)
             await wait_for_text(page, "#connection", "^Live$")
             await page.wait_for_selector("#lang option[data-untranslated]", state="attached")
@@ -28,7 +26,6 @@ def test_the_language_menu_marks_languages_without_an_engine_before_they_are_cho
                 "#lang option", "els => Object.fromEntries(els.filter((o) => o.value).map((o) => [o.value,"
                 " {text: o.textContent, marked: o.dataset.untranslated === 'true', lang: o.lang}]))")
             assert await axe_violations(page) == []
-            await browser.close()
             return options
 
     options = asyncio.run(main())

@@ -14,10 +14,9 @@ import subprocess
 from urllib.parse import unquote
 
 import pytest
-from playwright.async_api import async_playwright
 
 from support import REPO_ROOT, ServerProcess, floorcast_command, load_audio, pcm16, silence_pcm
-from web.browser import axe_violations, caption_lines, launch, open_page, save_screenshot, wait_for_text
+from web.browser import axe_violations, caption_lines, open_page, save_screenshot, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -41,7 +40,8 @@ def _stored_texts(server, session_id: str) -> list[str]:
     return [line["text"] for line in lines if line["text"]]
 
 
-def test_the_printed_link_opens_for_a_participant_shows_captions_then_ended_then_the_record(quick_server, clip):
+def test_the_printed_link_opens_for_a_participant_shows_captions_then_ended_then_the_record(quick_server, clip,
+                                                                                            chromium):
     server = quick_server
     env = {**os.environ, "FLOORCAST_ADMIN_TOKEN": server.token, "COLUMNS": "200"}
     streamer = subprocess.Popen([*floorcast_command(), "stream", str(clip(JFK)), "--server", server.base_url,
@@ -58,8 +58,7 @@ def test_the_printed_link_opens_for_a_participant_shows_captions_then_ended_then
     assert re.fullmatch(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}", session_id), "no look-alike characters"
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             participant = await (await browser.new_context(bypass_csp=True)).new_page()  # no token: a participant
             await participant.goto(link)
             await wait_for_text(participant, "#connection", "^Live$", timeout_s=30)
@@ -87,13 +86,12 @@ def test_the_printed_link_opens_for_a_participant_shows_captions_then_ended_then
             await wait_for_text(home, "#connection", "Enter a session code")
             await asyncio.sleep(1)
             assert session_id not in await home.inner_text("body")
-            await browser.close()
 
     asyncio.run(main())
     assert server.get_session(session_id)["status"] == "ended"
 
 
-def test_the_console_shows_the_participant_link_the_join_code_and_a_qr_code_then_ended(quick_server):
+def test_the_console_shows_the_participant_link_the_join_code_and_a_qr_code_then_ended(quick_server, chromium):
     from service.routes_share import qr_svg
 
     server = quick_server
@@ -103,8 +101,7 @@ def test_the_console_shows_the_participant_link_the_join_code_and_a_qr_code_then
     assert session["participant_link"] == f"/s/{sid}?code={code}"
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/console?session={sid}", bypass_csp=True)
             await wait_for_text(page, "#share-link", re.escape(expected), timeout_s=30)
             assert await page.get_attribute("#share-link", "href") == expected
@@ -120,7 +117,6 @@ def test_the_console_shows_the_participant_link_the_join_code_and_a_qr_code_then
             with server.http() as client:
                 assert client.post(f"/v1/sessions/{sid}/end").status_code == 200
             await wait_for_text(page, "#status", "^Ended", timeout_s=20)
-            await browser.close()
 
     asyncio.run(main())
 
@@ -134,14 +130,14 @@ def test_the_console_shows_the_participant_link_the_join_code_and_a_qr_code_then
         assert client.get(f"/v1/sessions/{sid}/qr.svg", headers=viewer).status_code == 403
 
 
-def test_the_viewer_says_no_speech_then_captions_delayed_and_fills_the_screen_in_whole_lines(quick_server, clip):
+def test_the_viewer_says_no_speech_then_captions_delayed_and_fills_the_screen_in_whole_lines(quick_server, clip,
+                                                                                             chromium):
     server = quick_server
     sid = server.create_session(title="Viewer states", allowed_languages=["en"])["id"]
     speech = b"".join(pcm16(load_audio(clip(path))) for path in LONG)
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{sid}", bypass_csp=True,
                                    viewport={"width": 900, "height": 800})
             await wait_for_text(page, "#connection", "^Live$")
@@ -198,6 +194,5 @@ def test_the_viewer_says_no_speech_then_captions_delayed_and_fills_the_screen_in
                 assert geometry["viewport"] - geometry["line"] < geometry["pageBottom"] <= geometry["viewport"] + 1, (
                     f"{mode}: the captions fill the screen", geometry)
             assert await axe_violations(page) == []
-            await browser.close()
 
     asyncio.run(main())

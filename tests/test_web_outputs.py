@@ -5,24 +5,22 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from playwright.async_api import async_playwright
 
 from caption_receivers import CaptionReceiver
 from support import load_audio, pcm16, silence_pcm, stream_pcm
-from web.browser import PageLog, axe_violations, launch, open_page, wait_for_text
+from web.browser import PageLog, axe_violations, open_page, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 JFK = "asr/en/whisper_jfk/jfk.flac"
 
 
-def test_staff_add_watch_and_stop_an_output_and_the_console_shows_it(server, clip):
+def test_staff_add_watch_and_stop_an_output_and_the_console_shows_it(server, clip, chromium):
     sid = server.create_session(title="Outputs in the browser", translation_languages=[])["id"]
     pcm = pcm16(load_audio(clip(JFK))) + silence_pcm(1.0)
 
     async def main(zoom: CaptionReceiver) -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, f"/staff/sessions/{sid}", log=log, bypass_csp=True)
             await page.wait_for_selector("#output-form")
@@ -60,7 +58,6 @@ def test_staff_add_watch_and_stop_an_output_and_the_console_shows_it(server, cli
             await wait_for_text(page, "#outputs tbody tr:nth-child(2)", "Stopped")
             unexpected = [e for e in log.errors if "status of 422" not in e]  # the refused URL above
             assert unexpected == [] and len(log.errors) == 1, log.errors
-            await browser.close()
 
     with CaptionReceiver() as zoom:
         asyncio.run(main(zoom))

@@ -7,10 +7,9 @@ import asyncio
 import base64
 
 import pytest
-from playwright.async_api import async_playwright
 
 from support import CaptionViewer, load_audio, pcm16, stream_pcm
-from web.browser import PageLog, launch, open_page, save_screenshot, wait_for_text
+from web.browser import PageLog, open_page, save_screenshot, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -40,13 +39,12 @@ PIXEL_SCAN = """async (png) => {
 }"""
 
 
-def test_overlay_shows_captions_in_the_title_safe_area_of_a_transparent_frame(server, clip):
+def test_overlay_shows_captions_in_the_title_safe_area_of_a_transparent_frame(server, clip, chromium):
     pcm = pcm16(load_audio(clip(JFK)))
 
     async def main() -> None:
         session_id = server.create_session(title="Overlay: JFK")["id"]
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, f"/overlay/{session_id}?lang=en", log=log, viewport=FRAME)
             streaming = asyncio.create_task(stream_pcm(server, session_id, pcm, pause_s=0.1))
@@ -59,7 +57,6 @@ def test_overlay_shows_captions_in_the_title_safe_area_of_a_transparent_frame(se
             await streaming
             blank = await browser.new_page()
             pixels = await blank.evaluate(PIXEL_SCAN, base64.b64encode(png).decode())
-            await browser.close()
 
         assert pixels["size"] == [FRAME["width"], FRAME["height"]]
         assert pixels["corners"] == [0] * 5, "the frame is transparent around the captions (and in its middle)"
@@ -107,14 +104,13 @@ ROLL_UP_PROBE = """() => {
 }"""
 
 
-def test_captions_roll_up_through_one_region_of_two_lines_newest_at_the_bottom(server, clip):
+def test_captions_roll_up_through_one_region_of_two_lines_newest_at_the_bottom(server, clip, chromium):
     pcm = b"".join(pcm16(load_audio(clip(path))) for path in SEVERAL)
     corrected = "The overlay shows this correction in place of the line it corrects."
 
     async def main() -> tuple[list[dict], str]:
         session_id = server.create_session(title="Overlay: roll-up")["id"]
-        async with async_playwright() as playwright, CaptionViewer(server, session_id, query="lang=en") as viewer:
-            browser = await launch(playwright)
+        async with chromium() as browser, CaptionViewer(server, session_id, query="lang=en") as viewer:
             log = PageLog()
             page = await open_page(browser, server, f"/overlay/{session_id}?lang=en", log=log, viewport=FRAME)
             await page.evaluate(ROLL_UP_PROBE)
@@ -127,7 +123,6 @@ def test_captions_roll_up_through_one_region_of_two_lines_newest_at_the_bottom(s
             await wait_for_text(page, "#caption-region", "in place of the line it corrects", timeout_s=10)
             await save_screenshot(page, "overlay-roll-up.png", omit_background=True)
             samples = await page.evaluate("() => window.overlaySamples")
-            await browser.close()
         assert log.errors == []
         return samples, finals[-1]["text"]
 
@@ -158,13 +153,12 @@ LOOK = """(region) => { const box = region.getBoundingClientRect(); const line =
            lineHeight: parseFloat(getComputedStyle(region).lineHeight), height: box.height }; }"""
 
 
-def test_position_size_and_opacity_come_from_the_url_and_garbage_falls_back_to_the_defaults(server, clip):
+def test_position_size_and_opacity_come_from_the_url_and_garbage_falls_back_to_the_defaults(server, clip, chromium):
     pcm = pcm16(load_audio(clip(JFK)))
 
     async def main() -> dict[str, dict]:
         session_id = server.create_session(title="Overlay: settings")["id"]
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             pages = {name: await open_page(browser, server, f"/overlay/{session_id}?lang=en&{query}", log=log,
                                            viewport=FRAME) for name, query in SETTINGS.items()}
@@ -175,7 +169,6 @@ def test_position_size_and_opacity_come_from_the_url_and_garbage_falls_back_to_t
                 looks[name] = await page.eval_on_selector("#caption-region", LOOK)
             await save_screenshot(pages["top, 36 px, box at 0.4"], "overlay-top.png", omit_background=True)
             await streaming
-            await browser.close()
         assert log.errors == []
         return looks
 

@@ -8,10 +8,9 @@ import re
 import httpx
 import pytest
 import webvtt
-from playwright.async_api import async_playwright
 
 from support import CaptionViewer, load_audio, normalise, pcm16, stream_pcm
-from web.browser import PageLog, launch, open_page, wait_for_text
+from web.browser import PageLog, open_page, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -35,13 +34,12 @@ def recorded(server, clip):
     return asyncio.run(run())
 
 
-def test_search_highlights_the_phrase_and_jumps_to_the_moment(server, recorded, tmp_path):
+def test_search_highlights_the_phrase_and_jumps_to_the_moment(server, recorded, tmp_path, chromium):
     session_id, finals = recorded
     said = next(f for f in finals if "do for your country" in normalise(f["text"]))
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, "/staff", log=log)
             await page.wait_for_selector(f"#sessions a[href='/staff/sessions/{session_id}']")
@@ -75,20 +73,18 @@ def test_search_highlights_the_phrase_and_jumps_to_the_moment(server, recorded, 
             assert cues and "your country" in normalise(" ".join(c.text for c in cues))
             assert all(c.start_in_seconds < c.end_in_seconds for c in cues)
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_staff_edits_a_line_and_markup_in_it_stays_text(server, recorded):
+def test_staff_edits_a_line_and_markup_in_it_stays_text(server, recorded, chromium):
     """Caption text is never parsed as HTML: not in the transcript, not in a search snippet."""
     session_id, finals = recorded
     line = finals[0]
     edited = "<img src=x onerror=alert(1)> R&D <b>zanzibar</b> delegates"
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, f"/staff/sessions/{session_id}", log=log)
             item = page.locator(f"[id='{line['segment_id']}']")
@@ -110,7 +106,6 @@ def test_staff_edits_a_line_and_markup_in_it_stays_text(server, recorded):
             assert await paragraph.locator("mark").all_text_contents() == ["zanzibar"]
             assert await paragraph.locator("img, b").count() == 0
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
     with httpx.Client(base_url=server.base_url, headers=server.headers) as client:
@@ -118,12 +113,11 @@ def test_staff_edits_a_line_and_markup_in_it_stays_text(server, recorded):
     assert (segment["text"], segment["speaker"], segment["revision"]) == (edited, "Chair", 1)
 
 
-def test_without_a_token_the_staff_page_asks_for_one_then_lists_the_record(server, recorded):
+def test_without_a_token_the_staff_page_asks_for_one_then_lists_the_record(server, recorded, chromium):
     session_id, _ = recorded
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await browser.new_page()
             await page.goto(f"{server.base_url}/staff")  # no ?token=: the API answers 401
             await wait_for_text(page, "#status", r"^An access token is needed\.$")
@@ -136,6 +130,5 @@ def test_without_a_token_the_staff_page_asks_for_one_then_lists_the_record(serve
             assert "Ended" in row and f"Read (code {session_id})" in row, row
             await page.click(f"#sessions a[href='/staff/sessions/{session_id}']")
             await wait_for_text(page, "#session-meta", "Ended")
-            await browser.close()
 
     asyncio.run(main())

@@ -8,11 +8,10 @@ import asyncio
 
 import pytest
 import srt
-from playwright.async_api import async_playwright
 
 from security_support import http_client, secure_server  # noqa: F401  (fixture)
 from support import LiveServer, load_audio, pcm16, stream_pcm
-from web.browser import PageLog, launch, wait_for_text
+from web.browser import PageLog, wait_for_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -25,7 +24,7 @@ def _record(server, session_id: str) -> list[dict]:
     return [line for line in lines if line["text"].strip()]
 
 
-def test_a_late_participant_reads_searches_and_saves_the_meeting_so_far(secure_server, clip, tmp_path):
+def test_a_late_participant_reads_searches_and_saves_the_meeting_so_far(secure_server, clip, tmp_path, chromium):
     live, session = secure_server.live, secure_server.sessions["A"]
     code = secure_server.join_codes["A"]
     captioner = LiveServer(live.base_url, secure_server.token("captioner_a"), live.data_dir, live.log_path)
@@ -35,8 +34,7 @@ def test_a_late_participant_reads_searches_and_saves_the_meeting_so_far(secure_s
     assert before, "JFK's sentence gave no stored line"
 
     async def main() -> tuple[list[str], list[str], list[str], int, dict[str, str]]:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             context = await browser.new_context(accept_downloads=True)  # a fresh browser: the code is all it has
             page = await context.new_page()
             log = PageLog()
@@ -66,7 +64,6 @@ def test_a_late_participant_reads_searches_and_saves_the_meeting_so_far(secure_s
                 saved[fmt] = path.read_text(encoding="utf-8-sig")
                 assert path.name.startswith("session-a-") and path.suffix == f".{fmt}", path.name  # title and date
             assert log.errors == []
-            await browser.close()
             return shown, grown, marks, matching, saved
 
     shown, grown, marks, matching, saved = asyncio.run(main())

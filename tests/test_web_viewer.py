@@ -10,11 +10,9 @@ import asyncio
 import re
 
 import pytest
-from playwright.async_api import async_playwright
 
 from support import CaptionViewer, load_audio, normalise, pcm16, reference_text, stream_pcm, wer
-from web.browser import (PageLog, axe_violations, caption_lines, launch, open_page, save_screenshot,
-                         wait_for_text)
+from web.browser import PageLog, axe_violations, caption_lines, open_page, save_screenshot, wait_for_text
 from web.tcp_proxy import TcpProxy
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
@@ -36,13 +34,12 @@ async def wait_for_lines(page, count: int, timeout_s: float = 60.0) -> None:
         timeout=timeout_s * 1000)
 
 
-def test_viewer_shows_finished_lines_in_the_log_and_the_open_segment_outside_it(server, clip):
+def test_viewer_shows_finished_lines_in_the_log_and_the_open_segment_outside_it(server, clip, chromium):
     pcm = pcm16(load_audio(clip(JFK)))
 
     async def main() -> None:
         session_id = server.create_session(title="Viewer: JFK")["id"]
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, f"/s/{session_id}", log=log, viewport={"width": 1000, "height": 700})
             await wait_for_text(page, "#connection", "^Live$")
@@ -88,12 +85,11 @@ def test_viewer_shows_finished_lines_in_the_log_and_the_open_segment_outside_it(
             await page.click("#settings summary")
             await save_screenshot(page, "viewer-dark.png")
             assert log.errors == []
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_switching_language_shows_the_booth_in_french_and_the_floor_in_english(server, clip):
+def test_switching_language_shows_the_booth_in_french_and_the_floor_in_english(server, clip, chromium):
     english = pcm16(load_audio(clip(JFK)))
     french = pcm16(load_audio(clip(FLEURS_FR)))
 
@@ -108,8 +104,7 @@ def test_switching_language_shows_the_booth_in_french_and_the_floor_in_english(s
         floor = [f for f in finals if f["channel"] == "floor"]
         booth = [f for f in finals if f["channel"] == "booth-fr"]
         assert floor and booth
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session_id}")
             await wait_for_lines(page, len(finals))
             assert {line["lang"] for line in await caption_lines(page)} == {"en", "fr"}, "as spoken: both channels"
@@ -132,19 +127,17 @@ def test_switching_language_shows_the_booth_in_french_and_the_floor_in_english(s
                 " return ls.length > 0 && ls.every((l) => l.lang === 'en'); }", timeout=30_000)
             text = normalise(" ".join(line["text"] for line in await caption_lines(page)))
             assert "your country" in text and "accord" not in text
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_pause_holds_the_view_until_jump_to_live(server, clip):
+def test_pause_holds_the_view_until_jump_to_live(server, clip, chromium):
     """WCAG 2.2.2: the reader can stop the captions moving, with the keyboard, and go back to live."""
     pcm = pcm16(load_audio(clip(JFK)))
 
     async def main() -> None:
         session_id = server.create_session(title="Viewer: pause")["id"]
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             # bypass_csp: axe is injected as a script tag, which the page's Content-Security-Policy forbids
             page = await open_page(browser, server, f"/s/{session_id}", bypass_csp=True)
             await wait_for_text(page, "#connection", "^Live$")
@@ -172,12 +165,11 @@ def test_pause_holds_the_view_until_jump_to_live(server, clip):
             assert [line["text"] for line in await caption_lines(page)] == [f["text"] for f in finals]
             assert await page.inner_text("#pause") == "Pause captions"
             assert not await page.is_visible("#jump-live")
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_arabic_lines_run_right_to_left(server, clip):
+def test_arabic_lines_run_right_to_left(server, clip, chromium):
     pcm = pcm16(load_audio(clip(ARABIC)))
 
     async def main() -> None:
@@ -186,8 +178,7 @@ def test_arabic_lines_run_right_to_left(server, clip):
             await stream_pcm(server, session_id, pcm)
             finals = shown_finals(await viewer.catch_up())
         assert finals and all(f["lang"] == "ar" for f in finals)
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session_id}?lang=ar")
             await wait_for_lines(page, len(finals))
             lines = await caption_lines(page)
@@ -197,12 +188,11 @@ def test_arabic_lines_run_right_to_left(server, clip):
             option = await page.eval_on_selector("#lang option[value=ar]", "o => ({text: o.textContent, dir: o.dir})")
             assert option == {"text": "العربية", "dir": "rtl"}
             await save_screenshot(page, "viewer-arabic-rtl.png")
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_viewer_reconnects_after_the_network_drops_and_misses_nothing(server, clip):
+def test_viewer_reconnects_after_the_network_drops_and_misses_nothing(server, clip, chromium):
     """The page goes through a proxy that is cut while more is said; back online it shows every line once."""
     first = pcm16(load_audio(clip(JFK)))
     second = pcm16(load_audio(clip(LIBRISPEECH)))
@@ -211,8 +201,7 @@ def test_viewer_reconnects_after_the_network_drops_and_misses_nothing(server, cl
         session_id = server.create_session(title="Viewer: network drop")["id"]
         host, port = server.base_url.removeprefix("http://").split(":")
         async with TcpProxy(host, int(port)) as proxy, CaptionViewer(server, session_id) as viewer, \
-                async_playwright() as playwright:
-            browser = await launch(playwright)
+                chromium() as browser:
             log = PageLog()
             page = await open_page(browser, server, f"/s/{session_id}", log=log, base_url=proxy.base_url)
             await wait_for_text(page, "#connection", "^Live$")
@@ -238,16 +227,14 @@ def test_viewer_reconnects_after_the_network_drops_and_misses_nothing(server, cl
             missed = [line for line in lines if line["segment"] not in {f["segment_id"] for f in before}]
             assert missed and all(line["inLog"] for line in missed), "lines said while offline are announced"
             assert not [e for e in log.errors if e.startswith("uncaught")]
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_viewer_says_when_the_session_goes_off_the_record(server):
+def test_viewer_says_when_the_session_goes_off_the_record(server, chromium):
     async def main() -> None:
         session_id = server.create_session(title="Viewer: off the record", off_record=True)["id"]
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session_id}")
             await wait_for_text(page, "#connection", "^Live$")
             assert await page.is_visible("#record-banner"), "a session that starts off the record says so"
@@ -261,7 +248,6 @@ def test_viewer_says_when_the_session_goes_off_the_record(server):
             await wait_for_text(page, "#session-state", "^Ended")
             assert await page.text_content("#record-banner") == \
                 "Off the record: these captions are not being recorded."
-            await browser.close()
 
     asyncio.run(main())
 
@@ -287,7 +273,7 @@ def translated_session(server, clip):
     return session_id, finals, from_english
 
 
-def test_a_language_without_a_translation_model_shows_the_original_and_says_so(server, translated_session):
+def test_a_language_without_a_translation_model_shows_the_original_and_says_so(server, translated_session, chromium):
     session_id, finals, from_english = translated_session
     missing = sorted(lang for lang, covered in from_english.items() if not covered)
     if not missing:
@@ -295,8 +281,7 @@ def test_a_language_without_a_translation_model_shows_the_original_and_says_so(s
     target = missing[0]
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session_id}?lang={target}")
             await wait_for_lines(page, len(finals))
             lines = await caption_lines(page)
@@ -306,12 +291,11 @@ def test_a_language_without_a_translation_model_shows_the_original_and_says_so(s
             assert notice.startswith("No translation model for ") and notice.endswith("; showing the original.")
             names = await page.eval_on_selector_all("#translation-notice span", "s => s.map((e) => e.lang)")
             assert names == [target, "en"]
-            await browser.close()
 
     asyncio.run(main())
 
 
-def test_a_translated_language_shows_the_translation_marked_with_its_language(server, translated_session):
+def test_a_translated_language_shows_the_translation_marked_with_its_language(server, translated_session, chromium):
     session_id, finals, from_english = translated_session
     covered = sorted(lang for lang, ok in from_english.items() if ok)
     if not covered:
@@ -319,8 +303,7 @@ def test_a_translated_language_shows_the_translation_marked_with_its_language(se
     target = covered[0]
 
     async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
+        async with chromium() as browser:
             page = await open_page(browser, server, f"/s/{session_id}?lang={target}")
             await wait_for_lines(page, len(finals))
             lines = await caption_lines(page)
@@ -328,6 +311,5 @@ def test_a_translated_language_shows_the_translation_marked_with_its_language(se
             assert all(line["lang"] == target for line in lines)
             assert [line["text"] for line in lines] != [f["text"] for f in finals], "the text was translated"
             assert await page.text_content("#translation-notice") == ""
-            await browser.close()
 
     asyncio.run(main())

@@ -17,6 +17,14 @@ function keyOf(event) {
   return `${event.segment_id}|${event.lang}`;
 }
 
+/** The line a correction replaces, wherever the web client applies one: the same segment in the same
+ *  language. A line is in the language it was sent for (`lang`) and, a final shown untranslated, in the
+ *  language its text is written in (`textLanguage`); a correction in either is for it. */
+export function correctsLine(correction, line) {
+  return correction.segment_id === line.segment_id
+    && (correction.lang === line.lang || correction.lang === textLanguage(line));
+}
+
 function lineElement() {
   const line = document.createElement("p");
   line.className = "line";
@@ -113,11 +121,9 @@ export class CaptionBoard {
   }
 
   #correction(event) {
-    let entry = this.finals.get(keyOf(event));
-    if (!entry) {
-      entry = [...this.finals.values()].find(
-        (e) => e.event.segment_id === event.segment_id && textLanguage(e.event) === event.lang);
-    }
+    // finals are kept by segment and the language they were sent for: that key is correctsLine's first half
+    const entry = this.finals.get(keyOf(event))
+      ?? [...this.finals.values()].find((e) => correctsLine(event, e.event));
     if (entry) entry.event = { ...entry.event, text: event.text, speaker: event.speaker };
   }
 

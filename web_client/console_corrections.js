@@ -5,6 +5,7 @@
 // text when the field has no unsaved change.
 
 import { api } from "./auth.js";
+import { correctsLine } from "./caption_board.js";
 import { clock } from "./format.js";
 import { markLanguage, textLanguage } from "./languages.js";
 
@@ -14,7 +15,7 @@ let counter = 0;
 export class RecentCorrections {
   constructor(list) {
     this.list = list;
-    this.items = new Map(); // segment_id -> {item, field, saved}
+    this.items = new Map(); // segment_id -> {final, item, field, saved}
   }
 
   clear() {
@@ -37,7 +38,7 @@ export class RecentCorrections {
 
   corrected(event) {
     const entry = this.items.get(event.segment_id);
-    if (!entry || entry.field.value !== entry.saved) return;
+    if (!entry || !correctsLine(event, entry.final) || entry.field.value !== entry.saved) return;
     entry.field.value = event.text;
     entry.saved = event.text;
   }
@@ -65,7 +66,7 @@ export class RecentCorrections {
     row.append(save, status);
     form.append(label, field, row);
     item.append(form);
-    const entry = { item, field, saved: event.text };
+    const entry = { final: event, item, field, saved: event.text };
     form.addEventListener("submit", async (submit) => {
       submit.preventDefault();
       const text = field.value.trim();

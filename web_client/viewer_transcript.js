@@ -3,6 +3,7 @@
 // and corrections the viewer receives (Zoom's "View full transcript", StreamText's scroll-back).
 
 import { api, joinCode } from "./auth.js";
+import { correctsLine } from "./caption_board.js";
 import { download } from "./downloads.js";
 import { clock, say } from "./format.js";
 import { markLanguage, textLanguage } from "./languages.js";
@@ -12,7 +13,7 @@ const SEARCH_DELAY_MS = 150;
 export class TranscriptPane {
   constructor({ details, list, search, count, downloads }) {
     Object.assign(this, { details, list, search, count });
-    this.lines = new Map(); // segment_id -> {start, speaker, text, lang}
+    this.lines = new Map(); // segment_id -> the line as a caption (lang, source_lang, translated, start, speaker, text)
     this.session = "";
     this.lang = "";
     this.loaded = false;
@@ -55,10 +56,7 @@ export class TranscriptPane {
         this.lines.clear();
         for (const line of doc.lines) {
           if (!line.text.trim()) continue;
-          this.lines.set(line.segment_id, {
-            start: line.start_s, speaker: line.speaker, text: line.text,
-            lang: line.available ? line.lang : line.source_lang || line.lang,
-          });
+          this.lines.set(line.segment_id, recordedCaption(line, this.lang));
         }
         for (const [id, line] of live) this.lines.set(id, line);
         this.loaded = true;
@@ -76,11 +74,11 @@ export class TranscriptPane {
   /** A caption event for the chosen language (as the live board gets it). */
   apply(event) {
     if (event.type === "final" && event.text) {
-      this.lines.set(event.segment_id, { start: event.start, speaker: event.speaker, text: event.text,
-                                         lang: textLanguage(event) });
+      const { segment_id, lang, source_lang, translated, start, speaker, text } = event;
+      this.lines.set(segment_id, { segment_id, lang, source_lang, translated, start, speaker, text });
     } else if (event.type === "correction" && this.lines.has(event.segment_id)) {
       const line = this.lines.get(event.segment_id);
-      if (event.lang === line.lang || event.lang === this.lang) {
+      if (correctsLine(event, line)) {
         this.lines.set(event.segment_id, { ...line, text: event.text, speaker: event.speaker });
       }
     } else {
@@ -127,7 +125,7 @@ export class TranscriptPane {
       item.append(speaker);
     }
     const text = document.createElement("span");
-    markLanguage(text, line.lang);
+    markLanguage(text, textLanguage(line));
     text.append(...highlighted(line.text, query));
     item.append(text);
     return item;
@@ -141,6 +139,13 @@ export class TranscriptPane {
       say(this.count, `Not saved: ${error.detail || error.message}`, true);
     }
   }
+}
+
+/** A line of the stored transcript as the caption it was sent as: for the chosen language (`lang`, or
+ *  the one spoken when none is chosen), its text the source where no translation exists. */
+function recordedCaption(line, lang) {
+  return { segment_id: line.segment_id, lang: lang || line.lang, source_lang: line.source_lang,
+           translated: line.translated, start: line.start_s, speaker: line.speaker, text: line.text };
 }
 
 /** The text as nodes, each match of `query` (lower case) in a <mark>. */

@@ -2,12 +2,20 @@
 
 The Debian ``chromium`` package is driven through Playwright's async API
 (Playwright's own browser downloads are never used). Every test launches its
-own browser with a fresh profile, so pages start with empty storage.
+own browser with a fresh profile, so pages start with empty storage: a test
+asks for the ``chromium`` fixture (tests/conftest.py) and opens the browser
+inside its own event loop, ``async with chromium() as browser:``.
+
+Why not one browser for the whole session: each test runs its coroutine with
+``asyncio.run``, and Playwright's async objects belong to the loop that made
+them; some tests also need launch switches of their own (a fake microphone).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +23,8 @@ import pytest
 
 from support import REPO_ROOT, LiveServer
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ARTIFACTS", "AXE_JS", "WCAG_TAGS", "PageLog", "launch", "open_page",
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "ARTIFACTS", "AXE_JS", "WCAG_TAGS", "Chromium", "PageLog", "launch",
+           "open_page", "require_chromium",
            "axe_violations", "overflow_report", "caption_lines", "wait_for_text", "save_screenshot"]
 
 CHROMIUM = Path(os.environ.get("FLOORCAST_CHROMIUM", "/usr/bin/chromium"))
@@ -26,16 +35,32 @@ AXE_JS = REPO_ROOT / "tests" / "web" / "node_modules" / "axe-core" / "axe.min.js
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-def _require_chromium() -> None:
+def require_chromium() -> None:
     if not CHROMIUM.is_file():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set FLOORCAST_CHROMIUM)")
 
 
 async def launch(playwright, *extra_args: str):
     """A headless Chromium with a new, empty profile."""
-    _require_chromium()
+    require_chromium()
     return await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                             args=[*CHROMIUM_ARGS, *extra_args])
+
+
+class Chromium:
+    """What the ``chromium`` fixture gives a test: ``async with chromium(*extra_args) as browser:``, a fresh
+    headless browser (:func:`launch`) that is closed on the way out, however the test leaves the block."""
+
+    @asynccontextmanager
+    async def __call__(self, *extra_args: str) -> AsyncIterator:
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as playwright:
+            browser = await launch(playwright, *extra_args)
+            try:
+                yield browser
+            finally:
+                await browser.close()
 
 
 @dataclass
