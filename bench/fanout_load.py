@@ -125,7 +125,9 @@ def run(config: str, minutes: float, viewers: int, processes: int, nice: int) ->
     scratch = Path(tempfile.mkdtemp(prefix="fanout-"))
     (scratch / "data").mkdir()
     env = {"FLOORCAST_TRANSLATION": "false", "FLOORCAST_VIEWER_QUEUE_EVENTS": "512",
-           "FLOORCAST_INFERENCE_NICE": str(nice)}
+           "FLOORCAST_INFERENCE_NICE": str(nice),
+           # every viewer and stream comes from 127.0.0.1 here: lift the per-address cap (1,000) above them
+           "FLOORCAST_MAX_SOCKETS_PER_CLIENT": str(viewers + 100)}
     redis = None
     if config == "redis":
         port = free_port()
