@@ -92,7 +92,8 @@ class IngestConnection:
             log.info("ingest client left before the server's answer was sent")
         except ProtocolError as exc:
             log.info("ingest closed with %d: %s", exc.code, exc.reason)
-            await self._finish()  # release the channel first, so a client told why may reconnect at once
+            await self._finish()  # release the channel (and the lease) first, so a client told why may
+            await release_if_idle(self.ws.app, self.session)  # reconnect at once, here or on another instance
             await close(self.ws, exc.code, exc.reason)
         finally:
             await self._finish()
@@ -119,6 +120,7 @@ class IngestConnection:
             raise ProtocolError(CloseCode.INVALID_PAYLOAD, "stop before start")
         audio_s = await self._finish()
         log.info("ingest stopped after %.1f s of audio", audio_s)
+        await release_if_idle(self.ws.app, self.session)  # told "stopped", it may start again on another instance
         await self._send(StoppedEvent(audio_s=round(audio_s, 3)).model_dump_json())
         await close(self.ws, CloseCode.NORMAL, "stopped")
         return True
