@@ -76,6 +76,7 @@ def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wa
                 await wait_for_text(console, "#detected", r"^English \(en\)$")
                 assert await console.text_content("#elapsed") not in ("0:00", "")
                 await save_screenshot(console, "console.png", full_page=True)
+                assert await console.is_enabled("#stop"), await console.text_content("#audio-status")
                 await console.click("#stop")
                 await wait_for_text(console, "#audio-status", r"^Stopped: \d+\.\d s of audio captioned\.$", timeout_s=60)
                 finals = [e for e in await viewer.catch_up() if e["type"] == "final" and e["text"]]
@@ -117,6 +118,40 @@ def test_console_streams_the_microphone_and_corrects_a_line(server, clip, jfk_wa
             assert log.errors == []
 
     asyncio.run(main())
+
+
+def test_a_microphone_stopped_while_it_starts_is_closed_and_sends_nothing(server, jfk_wav, chromium):
+    """The ingest is refused (4409) while the browser is still opening the microphone: the console stops the
+    capture mid-start. It must not go on capturing behind the captioner's back, nor report a microphone error."""
+
+    async def main() -> dict:
+        async with chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                            f"--use-file-for-fake-audio-capture={jfk_wav}") as browser:
+            page = await open_page(browser, server, "/console")
+            return await page.evaluate(
+                """async () => {
+                     const { MicrophoneCapture } = await import('/static/microphone.js');
+                     const addModule = AudioWorklet.prototype.addModule;
+                     const outcome = async (when) => {
+                       let frames = 0;
+                       const capture = new MicrophoneCapture({ onFrame: () => { frames += 1; } });
+                       // "while the worklet loads": after the microphone opened, before the graph is built
+                       AudioWorklet.prototype.addModule = when === "at_once" ? addModule
+                         : async function (...args) { await capture.stop(); return addModule.apply(this, args); };
+                       const starting = capture.start().then((r) => (r === null ? "stopped" : "capturing"),
+                                                             (e) => `error: ${e.message}`);
+                       if (when === "at_once") await capture.stop();  // before the browser opened the microphone
+                       const started = await starting;
+                       await new Promise((resolve) => setTimeout(resolve, 600));
+                       AudioWorklet.prototype.addModule = addModule;
+                       return { started, frames, stream: capture.stream, context: capture.context };
+                     };
+                     return { at_once: await outcome("at_once"), while_the_worklet_loads: await outcome("later") };
+                   }""")
+
+    result = asyncio.run(main())
+    for when, outcome in result.items():
+        assert outcome == {"started": "stopped", "frames": 0, "stream": None, "context": None}, (when, outcome)
 
 
 def test_worklet_downsamples_to_16_khz_pcm16_frames_of_100_ms(server, chromium):
@@ -177,6 +212,7 @@ def test_console_takes_over_a_channel_another_client_holds(server, jfk_wav, chro
                 console = await open_page(browser, server, f"/console?session={session['id']}", log=log)
                 await wait_for_text(console, "#session-code", f"^{session['id']}$")
                 assert await console.is_hidden("#take-over")
+
                 await console.click("#start")
                 await wait_for_text(console, "#audio-status", "already has an ingest", timeout_s=30)
                 assert await console.is_visible("#take-over")

@@ -146,15 +146,16 @@ async function start() {
   if (!session) return;
   setStreaming(true);
   ingest = new IngestSocket({ sessionId: session.id, channel: $("channel").value, onState: ingestState }).open();
-  capture = new MicrophoneCapture({
+  const mine = capture = new MicrophoneCapture({
     deviceId: $("microphone").value,
     onFrame: (pcm) => ingest && ingest.send(pcm),
     onLevel: (rms) => { $("level").value = meterValue(rms); },
   });
   try {
-    await capture.start();
-    await fillMicrophones();
+    // null: stopped while starting (the server refused the ingest, or Stop): what that said stays on screen
+    if (await mine.start()) await fillMicrophones();
   } catch (error) {
+    if (capture !== mine) return;
     say($("audio-status"), `The microphone cannot be used: ${error.message || error.name}`, true);
     capture = null;
     await stop({ failed: true });

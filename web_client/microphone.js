@@ -23,30 +23,40 @@ export class MicrophoneCapture {
     this.stream = null;
     this.context = null;
     this.node = null;
+    this.stopped = false;
   }
 
+  /** Start capturing; resolves to this, or to null when stop() was called before capture had started. */
   async start() {
+    this.stopped = false;
     const audio = { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 };
     if (this.deviceId) audio.deviceId = { exact: this.deviceId };
-    this.stream = await navigator.mediaDevices.getUserMedia({ audio, video: false });
+    const stream = await navigator.mediaDevices.getUserMedia({ audio, video: false });
+    if (this.stopped) { // stopped while the browser was opening the microphone: close it again at once
+      for (const track of stream.getTracks()) track.stop();
+      return null;
+    }
+    this.stream = stream;
     try {
-      this.context = new AudioContext({ latencyHint: "interactive" });
-      await this.context.audioWorklet.addModule(WORKLET_URL);
-      const source = this.context.createMediaStreamSource(this.stream);
-      this.node = new AudioWorkletNode(this.context, "pcm16-downsampler",
-                                       { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
-      this.node.port.onmessage = ({ data }) => {
+      const context = this.context = new AudioContext({ latencyHint: "interactive" });
+      await context.audioWorklet.addModule(WORKLET_URL);
+      if (this.stopped) return null; // stop() has closed the stream and the context
+      const source = context.createMediaStreamSource(stream);
+      const node = this.node = new AudioWorkletNode(context, "pcm16-downsampler",
+                                                    { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+      node.port.onmessage = ({ data }) => {
         this.onFrame(data.pcm);
         this.onLevel(data.rms);
       };
-      source.connect(this.node);
-      this.node.connect(this.context.destination); // keeps the graph pulling; the worklet outputs silence
-      await this.context.resume();
+      source.connect(node);
+      node.connect(context.destination); // keeps the graph pulling; the worklet outputs silence
+      await context.resume();
     } catch (error) {
+      if (this.stopped) return null; // the failure is stop()'s doing, not the microphone's
       await this.stop();
       throw error;
     }
-    return this;
+    return this.stopped ? null : this;
   }
 
   /** The microphone's track label, once capture started. */
@@ -56,6 +66,7 @@ export class MicrophoneCapture {
   }
 
   async stop() {
+    this.stopped = true;
     if (this.node) {
       this.node.port.postMessage("flush");
       await new Promise((resolve) => setTimeout(resolve, 50)); // let the last frame arrive

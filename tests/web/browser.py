@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from support import REPO_ROOT, LiveServer
 
@@ -133,11 +134,17 @@ async def caption_lines(page, container: str = "#caption-window") -> list[dict]:
 
 
 async def wait_for_text(page, selector: str, pattern: str, timeout_s: float = 60.0) -> None:
-    """Wait until the element's text matches the regular expression (case-insensitive)."""
-    await page.wait_for_function(
-        "([selector, pattern]) => { const el = document.querySelector(selector);"
-        " return !!el && new RegExp(pattern, 'i').test(el.textContent); }",
-        arg=[selector, pattern], timeout=timeout_s * 1000)
+    """Wait until the element's text matches the regular expression (case-insensitive).
+
+    On timeout the assertion names what the element showed instead, so a failure on CI says what happened."""
+    try:
+        await page.wait_for_function(
+            "([selector, pattern]) => { const el = document.querySelector(selector);"
+            " return !!el && new RegExp(pattern, 'i').test(el.textContent); }",
+            arg=[selector, pattern], timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        shown = await page.text_content(selector) if await page.query_selector(selector) else None
+        raise AssertionError(f"{selector} did not match /{pattern}/ within {timeout_s} s; it shows {shown!r}") from None
 
 
 async def save_screenshot(page, name: str, **options) -> Path:
