@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 
 from fastapi import APIRouter, WebSocket
@@ -106,12 +107,19 @@ class IngestConnection:
         if isinstance(message, StartMessage):
             if self.channel is not None:
                 raise ProtocolError(CloseCode.INVALID_PAYLOAD, "start sent twice")
+            await self._hand_over(message.resume_key)
             try:
                 self.channel = self.session.open_channel(self.channel_name, self._on_failure)
             except SessionError as exc:  # unknown channel 4404, ended or busy 4409
                 raise ProtocolError(close_code(exc), str(exc)) from None
+            self.channel.holder, self.channel.resume_key = self.tracked, secrets.token_urlsafe(18)
+            leases = self.ws.app.state.leases  # the connection finished meanwhile may have let the lease go
+            if leases is not None and await leases.claim(self.session.id) is None:
+                raise ProtocolError(CloseCode.TRY_AGAIN_LATER,
+                                    f"session {self.session.id} is being recorded by another instance; retry shortly")
             self.converter = PcmConverter(message.sample_rate, message.channels)
-            ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s)
+            ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s,
+                               resume_key=self.channel.resume_key)
             await self._send(ready.model_dump_json())
             log.info("ingest started: %d Hz, %d channel(s), at %.3f s", message.sample_rate, message.channels,
                      self.channel.offset_s)
@@ -124,6 +132,19 @@ class IngestConnection:
         await self._send(StoppedEvent(audio_s=round(audio_s, 3)).model_dump_json())
         await close(self.ws, CloseCode.NORMAL, "stopped")
         return True
+
+    async def _hand_over(self, resume_key: str | None) -> None:
+        """The channel's holder has gone (or this is it, reconnecting with its resume_key after the network
+        dropped unseen): let it go, wait while its last audio is captioned, then take the channel."""
+        held = self.session.channels.get(self.channel_name)
+        if held is None or not held.held_by_gone_client(resume_key):
+            return  # free, or another live client holds it: open_channel answers
+        if held.holder is not None and held.finishing is None:
+            self.ws.app.state.sockets.cut(held.holder, CloseCode.CONFLICT, "replaced by the same client's reconnect")
+        log.info("ingest waits for the channel's previous connection to finish")
+        if await held.wait_until_free(self.ws.app.state.settings.ingest_handover_s):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await self.session.published()  # its last finals reach viewers before this client's ready
 
     async def _send(self, text: str) -> None:
         try:
@@ -160,14 +181,18 @@ class IngestConnection:
         if channel is None or channel.worker is None:
             return channel.end_s - channel.offset_s if channel else 0.0
         worker = channel.worker
-        if self.converter is not None and self.failed is None:
-            await self._offer_to(worker, self.converter.finish())
-        worker.flush()
-        while not await asyncio.to_thread(worker.wait_idle, 1.0):
-            if worker.failed is not None:  # its thread has exited: it would never become idle
-                break
-        audio_s = worker.decoded_s
-        self.session.close_channel(channel)
+        channel.finishing = finishing = asyncio.Event()  # a reconnecting client waits for this, not 4409
+        try:
+            if self.converter is not None and self.failed is None:
+                await self._offer_to(worker, self.converter.finish())
+            worker.flush()
+            while not await asyncio.to_thread(worker.wait_idle, 1.0):
+                if worker.failed is not None:  # its thread has exited: it would never become idle
+                    break
+            audio_s = worker.decoded_s
+            self.session.close_channel(channel)
+        finally:
+            finishing.set()  # also when cancelled (shutdown): a waiter then finds the channel still held
         with contextlib.suppress(asyncio.TimeoutError):
             await self.session.published()  # the last finals are stored and sent before ``stopped``
         return audio_s

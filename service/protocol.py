@@ -193,6 +193,10 @@ class StartMessage(BaseModel):
     encoding: Literal["pcm_s16le"] = "pcm_s16le"
     sample_rate: int = Field(16000, ge=8000, le=48000, description="Hz")
     channels: int = Field(1, ge=1, le=8, description="Interleaved audio channels; mixed down to mono")
+    resume_key: str | None = Field(None, min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                   description="On a reconnect: the resume_key of the last ready. If the server "
+                                               "still holds that connection (the network dropped without a close), "
+                                               "it lets it go instead of refusing this one 4409")
 
 
 class StopMessage(BaseModel):
@@ -216,6 +220,7 @@ class ReadyEvent(BaseModel):
     session_id: str
     channel: str
     offset_s: float = Field(description="Session time at which this channel's audio begins")
+    resume_key: str = Field(description="Secret of this connection: send it in the start of a reconnect")
 
 
 class StoppedEvent(BaseModel):

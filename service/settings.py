@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     ingest_idle_timeout_s: float = Field(
         300.0, gt=0, description="An ingest client that sends no audio this long is closed (4408) and its channel "
                                  "freed")
+    ingest_handover_s: float = Field(
+        60.0, gt=0, le=600, description="A client reconnecting to a channel while its previous connection's last "
+                                        "audio is still being captioned waits this long for it before 4409")
     header_timeout_s: float = Field(
         10.0, gt=0, le=300, description="A connection's request line and headers must arrive within this long, "
                                         "else 408 and the connection is closed (slow-header clients)")

@@ -32,6 +32,7 @@ export class IngestSocket {
     this.attempt = 0;
     this.timer = null;
     this.closed = false;
+    this.resumeKey = null; // from the last "ready": proves a reconnect is this client
   }
 
   open() {
@@ -48,7 +49,9 @@ export class IngestSocket {
     this.socket = socket;
     this.ready = false;
     socket.addEventListener("open", () => {
-      socket.send(JSON.stringify({ type: "start", encoding: "pcm_s16le", sample_rate: 16000, channels: 1 }));
+      const start = { type: "start", encoding: "pcm_s16le", sample_rate: 16000, channels: 1 };
+      if (this.resumeKey) start.resume_key = this.resumeKey; // the server may still hold the connection that dropped
+      socket.send(JSON.stringify(start));
     });
     socket.addEventListener("message", (message) => this.#message(message.data));
     socket.addEventListener("close", (close) => {
@@ -60,6 +63,7 @@ export class IngestSocket {
     let event;
     try { event = JSON.parse(data); } catch { return; }
     if (event.type === "ready") {
+      this.resumeKey = event.resume_key || null;
       this.ready = true;
       this.attempt = 0;
       this.onState("streaming", event.offset_s);

@@ -241,6 +241,7 @@ class _Ingest:
         self.sample_rate_hz = sample_rate_hz
         self.reconnect = reconnect
         self.first_ready: ReadyEvent | None = None
+        self.last_ready: ReadyEvent | None = None
         self.sent = 0  # bytes of audio sent
 
     async def open(self) -> ClientConnection:
@@ -249,13 +250,16 @@ class _Ingest:
         with translated(self.server.url, "ingest"):
             ws = await connect(url, compression=None, additional_headers={"Authorization": f"Bearer {self.server.token}"})
             try:
-                await ws.send(StartMessage(type="start", sample_rate=self.sample_rate_hz).model_dump_json())
-                ready = await _expect(ws, ReadyEvent, 30.0)
+                resume_key = self.last_ready.resume_key if self.last_ready else None  # a dropped connection
+                await ws.send(StartMessage(type="start", sample_rate=self.sample_rate_hz,  # the server holds
+                                           resume_key=resume_key).model_dump_json(exclude_none=True))
+                ready = await _expect(ws, ReadyEvent, 90.0)  # a reconnect waits while the last audio is captioned
             except BaseException:
                 await ws.close()
                 raise
         assert isinstance(ready, ReadyEvent)
         self.first_ready = self.first_ready or ready
+        self.last_ready = ready
         return ws
 
     async def _still_open(self) -> None:
