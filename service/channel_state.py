@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 
 from models.recognizer.worker import ChannelWorker
@@ -27,8 +25,7 @@ class ChannelState:
         ("audio_s", "busy_s", "partial_decodes", "partials_skipped", "finals", "rejected"), 0))
     rejected_reasons: dict[str, int] = field(default_factory=dict)  # of ingest clients that have left
     language: LanguageWatch = field(default_factory=LanguageWatch)
-    # its client has gone and the worker is captioning that client's last audio; set once the channel is free
-    finishing: asyncio.Event | None = None
+    finishing: bool = False  # its client has gone; the worker is captioning that client's last audio
     holder: OpenSocket | None = None  # the ingest connection streaming into it, and its ready's resume_key
     resume_key: str | None = None
 
@@ -40,33 +37,14 @@ class ChannelState:
         """The holder has left or been cut, or ``resume_key`` proves the caller is the holder reconnecting."""
         if self.worker is None:
             return False
-        if self.finishing is not None or (self.holder is not None and self.holder.cut_reason is not None):
+        if self.finishing or (self.holder is not None and self.holder.cut_reason is not None):
             return True
         return resume_key is not None and resume_key == self.resume_key
-
-    async def wait_until_free(self, timeout_s: float) -> bool:
-        """A client that reconnects while the one before it is still being finished waits for it (bounded),
-        rather than being refused as if another client held the channel. True if the channel is free."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while self.worker is not None and loop.time() < deadline:
-            finishing = self.finishing
-            if finishing is None:  # cut, not yet finishing: its handler is still reading what had been sent
-                await asyncio.sleep(0.05)
-            elif finishing.is_set():  # finished without freeing it (the handler was cancelled)
-                break
-            else:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(finishing.wait(), max(0.0, deadline - loop.time()))
-        return self.worker is None
 
     def fold_worker(self) -> None:
         """The worker has flushed: stop it and keep its statistics, timeline end and segment numbers."""
         worker, self.worker = self.worker, None
-        finishing, self.finishing = self.finishing, None
-        self.holder = self.resume_key = None
-        if finishing is not None:
-            finishing.set()
+        self.finishing, self.holder, self.resume_key = False, None, None
         if worker is None:
             return
         worker.stop()

@@ -25,7 +25,8 @@ from service.open_sockets import OpenSocket
 from service.protocol import (CloseCode, ReadyEvent, SpeakerMessage, StartMessage, StopMessage, StoppedEvent,
                               ingest_message_adapter)
 from service.channel_state import ChannelState
-from service.session_errors import SessionError, UnknownChannel, close_code
+from service.ingest_control import wait_until_not_streaming
+from service.session_errors import SessionElsewhere, SessionError, UnknownChannel, close_code
 from service.sessions import LiveSession
 from service.session_access import live_for_ingest, release_if_idle
 from service.ws_common import accept_for, close
@@ -115,8 +116,8 @@ class IngestConnection:
             self.channel.holder, self.channel.resume_key = self.tracked, secrets.token_urlsafe(18)
             leases = self.ws.app.state.leases  # the connection finished meanwhile may have let the lease go
             if leases is not None and await leases.claim(self.session.id) is None:
-                raise ProtocolError(CloseCode.TRY_AGAIN_LATER,
-                                    f"session {self.session.id} is being recorded by another instance; retry shortly")
+                exc = SessionElsewhere(self.session.id)
+                raise ProtocolError(close_code(exc), str(exc))
             self.converter = PcmConverter(message.sample_rate, message.channels)
             ready = ReadyEvent(session_id=self.session.id, channel=self.channel_name, offset_s=self.channel.offset_s,
                                resume_key=self.channel.resume_key)
@@ -139,10 +140,11 @@ class IngestConnection:
         held = self.session.channels.get(self.channel_name)
         if held is None or not held.held_by_gone_client(resume_key):
             return  # free, or another live client holds it: open_channel answers
-        if held.holder is not None and held.finishing is None:
+        if held.holder is not None and not held.finishing:
             self.ws.app.state.sockets.cut(held.holder, CloseCode.CONFLICT, "replaced by the same client's reconnect")
         log.info("ingest waits for the channel's previous connection to finish")
-        if await held.wait_until_free(self.ws.app.state.settings.ingest_handover_s):
+        if await wait_until_not_streaming(self.session, timeout_s=self.ws.app.state.settings.ingest_handover_s,
+                                          channel=self.channel_name):
             with contextlib.suppress(asyncio.TimeoutError):
                 await self.session.published()  # its last finals reach viewers before this client's ready
 
@@ -181,18 +183,15 @@ class IngestConnection:
         if channel is None or channel.worker is None:
             return channel.end_s - channel.offset_s if channel else 0.0
         worker = channel.worker
-        channel.finishing = finishing = asyncio.Event()  # a reconnecting client waits for this, not 4409
-        try:
-            if self.converter is not None and self.failed is None:
-                await self._offer_to(worker, self.converter.finish())
-            worker.flush()
-            while not await asyncio.to_thread(worker.wait_idle, 1.0):
-                if worker.failed is not None:  # its thread has exited: it would never become idle
-                    break
-            audio_s = worker.decoded_s
-            self.session.close_channel(channel)
-        finally:
-            finishing.set()  # also when cancelled (shutdown): a waiter then finds the channel still held
+        channel.finishing = True  # a client reconnecting meanwhile waits for the channel instead of 4409
+        if self.converter is not None and self.failed is None:
+            await self._offer_to(worker, self.converter.finish())
+        worker.flush()
+        while not await asyncio.to_thread(worker.wait_idle, 1.0):
+            if worker.failed is not None:  # its thread has exited: it would never become idle
+                break
+        audio_s = worker.decoded_s
+        self.session.close_channel(channel)
         with contextlib.suppress(asyncio.TimeoutError):
             await self.session.published()  # the last finals are stored and sent before ``stopped``
         return audio_s

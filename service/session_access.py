@@ -64,7 +64,7 @@ async def live_for_ingest(app: FastAPI, session_id: str) -> LiveSession:
         if leases is not None:
             held_before = leases.holds(session_id)
             if await leases.claim(session_id) is None:
-                raise SessionElsewhere(f"session {session_id} is being recorded by another instance; retry shortly")
+                raise SessionElsewhere(session_id)
             newly_claimed = not held_before
         if session is not None and newly_claimed and await app.state.bus.last_seq(session_id) > session.last_seq:
             registry.forget(session_id)  # another instance recorded it meanwhile: this copy is stale

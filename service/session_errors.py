@@ -53,6 +53,9 @@ class ChannelBusy(SessionError):
 class SessionElsewhere(SessionError):
     """Another live instance holds this session's lease (the client retries with back-off)."""
 
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"session {session_id} is being recorded by another instance; retry shortly")
+
 
 class UnsupportedLanguages(SessionError):
     """The session asks for languages the loaded model cannot recognise."""

@@ -250,8 +250,9 @@ class _Ingest:
         with translated(self.server.url, "ingest"):
             ws = await connect(url, compression=None, additional_headers={"Authorization": f"Bearer {self.server.token}"})
             try:
-                resume_key = self.last_ready.resume_key if self.last_ready else None  # a dropped connection
-                await ws.send(StartMessage(type="start", sample_rate=self.sample_rate_hz,  # the server holds
+                # on a reconnect, the key lets the server drop the connection it may still hold for us
+                resume_key = self.last_ready.resume_key if self.last_ready else None
+                await ws.send(StartMessage(type="start", sample_rate=self.sample_rate_hz,
                                            resume_key=resume_key).model_dump_json(exclude_none=True))
                 ready = await _expect(ws, ReadyEvent, 90.0)  # a reconnect waits while the last audio is captioned
             except BaseException:
